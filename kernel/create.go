@@ -1,0 +1,214 @@
+package kernel
+
+import (
+	"io"
+	"maps"
+)
+
+// SessionSpec is what CreateSession needs; package session builds it from
+// session.Options.
+type SessionSpec struct {
+	States  States // copied; State() changes the copy
+	Heap    Heap   // nil: a new empty heap
+	Args    []any  // ARG0.. of _start
+	Trace   bool   // print each event the session handles
+	Default bool   // warn about events with neither a handler nor _default
+}
+
+// CreateSession creates a session as a child of the current session (of
+// the kernel, outside handlers) and runs its _start at once with the
+// creator as SENDER; then the parent gets _child("create", s, <_start's
+// return>). Call it from a handler, or from the goroutine that owns the
+// kernel while Run is not running.
+func (k *Kernel) CreateSession(spec SessionSpec) (*Session, error) {
+	c := k.c
+	if c.parallel {
+		return c.parallelCreate(k, spec)
+	}
+	parent := k.cur()
+	if parent.dead {
+		return nil, ErrNoSuchSession
+	}
+	s := c.newSession(parent, spec)
+	ret := c.dispatch(s, parent, "_start", etStart, spec.Args, "", 0, "")
+	if s.dead {
+		return s, nil
+	}
+	c.dispatch(s.parent, c.kses, "_child", etChild, []any{"create", s, ret}, "", 0, "")
+	if s.dead {
+		return s, nil
+	}
+	// POE queues a no-op _garbage_collect event: a session that does
+	// nothing in _start is swept when the batch that dispatches it ends.
+	_, _ = c.push(&event{dest: s, src: s, name: "_garbage_collect", typ: etGC})
+	return s, nil
+}
+
+func (c *core) newSession(parent *Session, spec SessionSpec) *Session {
+	s := &Session{c: c, parent: parent, trace: spec.Trace, warnDflt: spec.Default}
+	s.view = &Kernel{c: c, s: s}
+	if len(spec.States) > 0 {
+		s.states = maps.Clone(spec.States)
+	} else {
+		s.states = States{}
+	}
+	s.heap = spec.Heap
+	if s.heap == nil {
+		s.heap = Heap{}
+	}
+	c.nmu.Lock()
+	s.id = c.nextID
+	c.nextID++
+	c.byID[s.id] = s
+	c.nmu.Unlock()
+	parent.children = append(parent.children, s)
+	c.sessions++
+	return s
+}
+
+// State adds, replaces or (with a nil handler) removes the current
+// session's handler for event, as POE's state(). Call it from a handler.
+func (k *Kernel) State(event string, h Handler) error {
+	s := k.cur()
+	if s == k.c.kses || s.dead {
+		return ErrNoSuchSession
+	}
+	if event == "" {
+		return ErrInvalid
+	}
+	if h == nil {
+		delete(s.states, event)
+	} else {
+		s.states[event] = h
+	}
+	return nil
+}
+
+// DetachChild makes child, a child of the current session, a child of the
+// kernel: the current session gets _child("lose", child, nil) and the
+// child _parent(current, kernel). It returns ErrNotPermitted when child is
+// not the current session's child.
+func (k *Kernel) DetachChild(child *Session) error {
+	c := k.c
+	me := k.cur()
+	if child == nil || child.dead {
+		return ErrNoSuchSession
+	}
+	if me == c.kses || child.parent != me {
+		return ErrNotPermitted
+	}
+	c.dispatch(me, c.kses, "_child", etChild, []any{"lose", child, nil}, "", 0, "")
+	c.dispatch(child, c.kses, "_parent", etParent, []any{me, c.kses}, "", 0, "")
+	c.moveChild(child, c.kses)
+	return nil
+}
+
+// DetachMyself makes the current session a child of the kernel. Its parent
+// gets _child("lose", s, nil) unless this happens during _start, and the
+// session gets _parent(old, kernel). It returns ErrNotPermitted when the
+// session is already the kernel's child.
+func (k *Kernel) DetachMyself() error {
+	c := k.c
+	me := k.cur()
+	if me == c.kses || me.dead {
+		return ErrNoSuchSession
+	}
+	old := me.parent
+	if old == c.kses {
+		return ErrNotPermitted
+	}
+	if !(me == c.active.Load() && c.activeType&etStart != 0) {
+		c.dispatch(old, c.kses, "_child", etChild, []any{"lose", me, nil}, "", 0, "")
+	}
+	c.dispatch(me, c.kses, "_parent", etParent, []any{old, c.kses}, "", 0, "")
+	c.moveChild(me, c.kses)
+	return nil
+}
+
+func (c *core) moveChild(s, to *Session) {
+	old := s.parent
+	old.children = removeSession(old.children, s)
+	c.mark(old)
+	s.parent = to
+	to.children = append(to.children, s)
+}
+
+// RefcountIncrement adds one to the session's extra reference named tag
+// and returns the tag's new count. Extra references keep a session alive.
+func (k *Kernel) RefcountIncrement(id int, tag string) (int, error) {
+	s := k.IDToSession(id)
+	if s == nil || s == k.c.kses {
+		return 0, ErrNoSuchSession
+	}
+	return k.c.extrefInc(s, tag), nil
+}
+
+// RefcountDecrement takes one from the session's extra reference named tag
+// and returns the tag's new count; at zero the tag is gone.
+func (k *Kernel) RefcountDecrement(id int, tag string) (int, error) {
+	s := k.IDToSession(id)
+	if s == nil || s == k.c.kses {
+		return 0, ErrNoSuchSession
+	}
+	if s.extref[tag] <= 0 {
+		return 0, ErrInvalid
+	}
+	return k.c.extrefDec(s, tag), nil
+}
+
+func (c *core) extrefInc(s *Session, tag string) int {
+	if s.extref == nil {
+		s.extref = make(map[string]int)
+	}
+	n := s.extref[tag] + 1
+	s.extref[tag] = n
+	if n == 1 {
+		c.extrefs++
+	}
+	return n
+}
+
+func (c *core) extrefDec(s *Session, tag string) int {
+	n := s.extref[tag] - 1
+	if n > 0 {
+		s.extref[tag] = n
+		return n
+	}
+	delete(s.extref, tag)
+	c.extrefs--
+	c.mark(s)
+	return 0
+}
+
+func (c *core) extrefDecIfAlive(s *Session, tag string) {
+	if !s.dead && s.extref[tag] > 0 {
+		c.extrefDec(s, tag)
+	}
+}
+
+// HandleAdd registers an I/O resource (a wheel) with the current session:
+// it keeps the session alive, and the kernel closes it when the session
+// stops. Wheels call it from their constructors, in a handler.
+func (k *Kernel) HandleAdd(h io.Closer) error {
+	s := k.cur()
+	if s == k.c.kses || s.dead {
+		return ErrNoSuchSession
+	}
+	s.handles = append(s.handles, h)
+	k.c.handles++
+	return nil
+}
+
+// HandleRemove forgets a resource added with HandleAdd, without closing
+// it. Wheels call it from Close, in a handler of their session.
+func (k *Kernel) HandleRemove(h io.Closer) {
+	s := k.cur()
+	for i, x := range s.handles {
+		if x == h {
+			s.handles = append(s.handles[:i], s.handles[i+1:]...)
+			k.c.handles--
+			k.c.mark(s)
+			return
+		}
+	}
+}

@@ -1,0 +1,286 @@
+package kernel
+
+import (
+	"fmt"
+	"runtime"
+)
+
+// resolve finds a session by *Session, ID (int) or alias (string).
+func (c *core) resolve(dest any) *Session {
+	switch d := dest.(type) {
+	case *Session:
+		if d == nil || d.c != c {
+			return nil
+		}
+		return d
+	case string:
+		c.nmu.RLock()
+		s := c.aliases[d]
+		c.nmu.RUnlock()
+		return s
+	case int:
+		c.nmu.RLock()
+		s := c.byID[d]
+		c.nmu.RUnlock()
+		return s
+	case *Kernel:
+		if d != nil && d.c == c {
+			if d.s != nil {
+				return d.s
+			}
+			return c.kses
+		}
+	}
+	return nil
+}
+
+// senderFor is the SENDER of an event posted through kernel view k (nil
+// for the root kernel).
+func (c *core) senderFor(s *Session) *Session {
+	if s != nil {
+		return s
+	}
+	return c.active.Load()
+}
+
+// enqueue puts an event on the queue. due is the timer's due time, or 0
+// for an event due now (a post). skip is the number of frames above enqueue
+// to the user's call, for recording the caller.
+func (c *core) enqueue(dest, src *Session, name string, typ evType, args []any, due int64, skip int) error {
+	e := &event{dest: dest, src: src, name: name, typ: typ, args: args, due: due}
+	if c.callers || dest.trace {
+		_, e.file, e.line, _ = runtime.Caller(skip + 1)
+	}
+	if src == c.active.Load() {
+		e.from = c.activeEvent
+	}
+	_, err := c.push(e)
+	return err
+}
+
+// push stamps and queues e, and returns its sequence number (an AlarmID).
+func (c *core) push(e *event) (uint64, error) {
+	var now int64
+	if e.typ&etAlarm == 0 {
+		now = int64(c.now())
+	}
+	c.qmu.Lock()
+	if e.dest.dead {
+		c.qmu.Unlock()
+		return 0, ErrNoSuchSession
+	}
+	if e.src.dead {
+		// Events from a stopped session are discarded, as POE clears
+		// them when it frees the session.
+		c.qmu.Unlock()
+		return 0, nil
+	}
+	c.seq++
+	e.seq = c.seq
+	if e.typ&etAlarm != 0 {
+		c.q.pushTimer(e)
+	} else {
+		// The FIFO must stay sorted by time although posters race
+		// for the lock: never stamp earlier than the last post.
+		if n := len(c.q.fifo); n > c.q.head && c.q.fifo[n-1].due > now {
+			now = c.q.fifo[n-1].due
+		}
+		e.due = now
+		c.q.pushFIFO(e)
+	}
+	e.dest.evTo++
+	if e.src != e.dest {
+		e.src.evFrom++
+	}
+	if c.sleeping {
+		c.sleeping = false
+		select {
+		case c.wake <- struct{}{}:
+		default:
+		}
+	}
+	c.qmu.Unlock()
+	return e.seq, nil
+}
+
+// post is Post for a sender.
+func (c *core) post(src *Session, dest any, name string, args []any) error {
+	if name == "" {
+		return ErrInvalid
+	}
+	s := c.resolve(dest)
+	if s == nil {
+		return ErrNoSuchSession
+	}
+	return c.enqueue(s, src, name, etPost, args, 0, 2)
+}
+
+// Post enqueues event for dest (a *Session, a session ID, or an alias) with
+// args as ARG0... It returns ErrNoSuchSession when dest does not exist and
+// ErrInvalid for an empty event name. It may be called from any goroutine.
+func (k *Kernel) Post(dest any, event string, args ...any) error {
+	return k.c.post(k.c.senderFor(k.s), dest, event, args)
+}
+
+// Yield posts event to the current session. Call it from a handler.
+func (k *Kernel) Yield(event string, args ...any) {
+	s := k.cur()
+	if event == "" || s == k.c.kses {
+		return
+	}
+	_ = k.c.enqueue(s, s, event, etPost, args, 0, 1)
+}
+
+// Call dispatches event to dest at once and returns what its handler
+// returned. A panic in the handler becomes a DIE signal to dest, except in a
+// Call to the caller's own session, where it propagates to the caller as in
+// POE. Call it from a handler, or before Run from the goroutine that will
+// call Run.
+func (k *Kernel) Call(dest any, event string, args ...any) (any, error) {
+	if event == "" {
+		return nil, ErrInvalid
+	}
+	s := k.c.resolve(dest)
+	if s == nil {
+		return nil, ErrNoSuchSession
+	}
+	return k.c.call(k.c.senderFor(k.s), s, event, args, 1)
+}
+
+func (c *core) call(src, dest *Session, name string, args []any, skip int) (any, error) {
+	if dest.dead {
+		return nil, ErrNoSuchSession
+	}
+	var file string
+	var line int
+	if c.callers || dest.trace {
+		_, file, line, _ = runtime.Caller(skip + 1)
+	}
+	var from string
+	if src == c.active.Load() {
+		from = c.activeEvent
+	}
+	if c.parallel {
+		return c.parallelCall(src, dest, name, args, file, line, from)
+	}
+	var ret any
+	if dest == src && dest == c.active.Load() {
+		// POE calls its own session's handler directly: no new
+		// active event and no exception trap.
+		ret = c.invokeState(dest, src, name, args, file, line, from)
+	} else {
+		ret = c.dispatch(dest, src, name, etCall, args, file, line, from)
+	}
+	if c.exception != nil && src == c.kses && c.dispatching == 0 {
+		// A call from outside any session: POE rethrows at once.
+		err := c.exception
+		c.exception = nil
+		return ret, err
+	}
+	return ret, nil
+}
+
+// dispatch runs dest's handler for an event, trapping panics.
+func (c *core) dispatch(dest, src *Session, name string, typ evType, args []any, file string, line int, from string) any {
+	if dest == c.kses {
+		return c.kernelEvent(name, args)
+	}
+	if dest.dead || typ&etGC != 0 {
+		return nil
+	}
+	prevS, prevE, prevT := c.active.Load(), c.activeEvent, c.activeType
+	c.active.Store(dest)
+	c.activeEvent, c.activeType = name, typ
+	c.dispatching++
+	ret := c.invokeTrapped(dest, src, name, typ, args, file, line, from)
+	c.dispatching--
+	c.active.Store(prevS)
+	c.activeEvent, c.activeType = prevE, prevT
+	if typ&(etCall|etStart|etStop) == 0 {
+		return nil
+	}
+	return ret
+}
+
+func (c *core) invokeTrapped(dest, src *Session, name string, typ evType, args []any, file string, line int, from string) (ret any) {
+	defer func() {
+		if r := recover(); r != nil {
+			ret = nil
+			f, l := panicSite()
+			c.handlerPanic(&Exception{Err: panicError(r), Event: name, Dest: dest, Source: src, FromState: from, File: f, Line: l}, typ)
+		}
+	}()
+	return c.invokeState(dest, src, name, args, file, line, from)
+}
+
+// invokeState is POE::Session's _invoke_state: find the handler, fall back
+// to _default, and call it.
+func (c *core) invokeState(dest, src *Session, name string, args []any, file string, line int, from string) any {
+	if dest.trace {
+		fmt.Fprintf(c.out, "%d -> %s (from %s at %d)\n", dest.id, name, file, line)
+	}
+	h := dest.states[name]
+	if h == nil {
+		h = dest.states["_default"]
+		if h == nil {
+			if dest.warnDflt && name != "_signal" {
+				fmt.Fprintf(c.out, "a '%s' event was sent from %s at %d to session %d but session %d has neither a handler for it nor one for _default\n", name, file, line, dest.id, dest.id)
+			}
+			return nil
+		}
+		if dest.trace {
+			fmt.Fprintf(c.out, "%d -> %s redirected to _default\n", dest.id, name)
+		}
+		args = []any{name, args}
+		name = "_default"
+	}
+	return h(&Event{
+		Kernel:      dest.view,
+		Session:     dest,
+		Heap:        dest.heap,
+		State:       name,
+		Sender:      src,
+		Args:        args,
+		CallerFile:  file,
+		CallerLine:  line,
+		CallerState: from,
+	})
+}
+
+// handlerPanic is POE's exception path: a panic in _stop, in a DIE handler
+// or in the kernel is recorded for Run to return; any other becomes a DIE
+// signal queued to the session.
+func (c *core) handlerPanic(x *Exception, typ evType) {
+	if typ&(etStop|etSigDie) != 0 || x.Dest == c.kses {
+		c.recordException(x)
+		return
+	}
+	_, _ = c.push(&event{dest: x.Dest, src: c.kses, name: "_signal", typ: etSignal | etSigDie, args: []any{"DIE", x}})
+}
+
+func (c *core) recordException(err error) {
+	if c.exception == nil {
+		c.exception = err
+	}
+}
+
+// kernelEvent handles events sent to the kernel's own session.
+func (c *core) kernelEvent(name string, args []any) any {
+	if name == "_sigchld" && len(args) == 2 {
+		pid, _ := args[0].(int)
+		status, _ := args[1].(int)
+		c.childExited(pid, status)
+		return nil
+	}
+	if name == "_signal" && len(args) > 0 && args[0] == "IDLE" {
+		// POE: after an IDLE that sessions handled, if the kernel is
+		// still idle, the ZOMBIE signal stops everything.
+		c.qmu.Lock()
+		idle := c.q.len() == 0
+		c.qmu.Unlock()
+		if idle && c.handles == 0 {
+			_, _ = c.push(&event{dest: c.kses, src: c.kses, name: "_signal", typ: etSignal, args: []any{"ZOMBIE"}})
+		}
+	}
+	return nil
+}

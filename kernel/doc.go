@@ -1,0 +1,63 @@
+// Package kernel is POE's kernel on protoactor-go actors: sessions, the
+// event queue, timers, aliases, signals, parent/child lifecycle and garbage
+// collection of idle sessions.
+//
+// A program reads like its Perl original:
+//
+//	session.Create(session.Options{InlineStates: kernel.States{
+//		"_start": func(e *kernel.Event) any {
+//			e.Kernel.Yield("next")
+//			return nil
+//		},
+//		"next": func(e *kernel.Event) any {
+//			fmt.Println("tick...")
+//			e.Kernel.Delay("next", time.Second)
+//			return nil
+//		},
+//	}})
+//	kernel.Run()
+//
+// # Order of events
+//
+// By default the kernel is POE-faithful: one handler runs at a time in the
+// whole kernel, and events are dispatched from one queue ordered by due
+// time, ties in insertion order; posts are due when they are made. The loop
+// runs in batches: a batch dispatches what was due when it started, so
+// events posted during a batch wait for the next, and events from other
+// goroutines (wheels' I/O) get in between batches. Sessions with nothing
+// left to do are swept at the end of each batch.
+//
+// # Actors
+//
+// Every session is a protoactor-go actor.Process and actor.MessageInvoker.
+// In POE-faithful mode its mailbox is the kernel's ordered queue and the
+// kernel loop is its only invoker; with Parallel it has a protoactor
+// mailbox run by protoactor's dispatcher. A session joins the ActorSystem's
+// registry, and gets a PID that protoactor code can send to, when PID is
+// first called.
+//
+// # Goroutines
+//
+// Run dispatches on the goroutine that calls it. Handlers may call every
+// method. Post, Signal, ChildExit and Outside().Stop may be called from any
+// goroutine; other methods from handlers, or from the goroutine that owns
+// the kernel while Run is not running.
+//
+// # Differences from POE
+//
+//   - Session IDs are ints; the kernel's own session is 0. The kernel's ID
+//     is a UUID.
+//   - Children are kept in creation order, so signal delivery and
+//     teardown order among siblings is deterministic (POE's is hash
+//     order).
+//   - Postbacks and callbacks keep their session alive until Release:
+//     Go has no destructor to do it when the last reference goes.
+//   - A DIE exception's File and Line are where the handler panicked.
+//   - Event.CallerFile and CallerLine are recorded only with WithCallers
+//     or the session's "trace" option: a stack walk per post costs more
+//     than the post.
+//   - CHLD comes from ChildExit (wheel.Run calls it), not from SIGCHLD,
+//     because Go's os/exec reaps children itself.
+//   - RunOneTimeslice does not wait for timers or I/O.
+//   - Negative delays and empty event names are ErrInvalid.
+package kernel

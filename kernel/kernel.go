@@ -1,0 +1,228 @@
+package kernel
+
+import (
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Handler handles one event. What it returns is what Call returns; for
+// _start it is ARG2 of the parent's _child("create") event, and for _stop
+// ARG2 of _child("lose").
+type Handler func(e *Event) any
+
+// States maps event names to handlers.
+type States map[string]Handler
+
+// Heap is a session's private storage, $_[HEAP] in POE.
+type Heap map[string]any
+
+// Delete removes key from the heap and, if its value is an io.Closer, closes
+// it, as dropping the last reference to a wheel in POE's heap destroys it.
+func (h Heap) Delete(key string) {
+	v, ok := h[key]
+	if !ok {
+		return
+	}
+	delete(h, key)
+	if c, ok := v.(io.Closer); ok {
+		_ = c.Close()
+	}
+}
+
+// Event is what a handler receives: POE's @_ with named fields.
+type Event struct {
+	Kernel      *Kernel  // the kernel as seen from this session
+	Session     *Session // $_[SESSION]
+	Heap        Heap     // $_[HEAP]
+	State       string   // $_[STATE]
+	Sender      *Session // $_[SENDER]; the kernel's session for kernel events
+	Args        []any    // ARG0 ..
+	CallerFile  string   // where the event was posted, when callers are recorded
+	CallerLine  int
+	CallerState string // the state that posted the event
+}
+
+// Arg returns e.Args[i], or nil when there are fewer arguments, as reading
+// past the end of @_ gives undef in Perl.
+func (e *Event) Arg(i int) any {
+	if i < 0 || i >= len(e.Args) {
+		return nil
+	}
+	return e.Args[i]
+}
+
+// Kernel is POE's $poe_kernel. The value returned by New or Default is the
+// root kernel; e.Kernel in a handler is a view of the same kernel bound to
+// the session being dispatched. Both act on the same sessions and queue.
+//
+// Methods that act on "the current session" (Yield, Delay, AliasSet, Sig,
+// State, ...) use the bound session on a view and the session being
+// dispatched on the root kernel, which in POE-faithful mode is the same
+// thing. They may be called from handlers, and, while Run is not running,
+// from the goroutine that will call Run. Post, Signal and Stop may also be
+// called from any goroutine; a goroutine of your own should use Outside(),
+// whose SENDER is the kernel.
+type Kernel struct {
+	c *core
+	s *Session // nil on the root kernel
+}
+
+// Option configures a kernel made by New.
+type Option func(*core)
+
+// Parallel makes the kernel run sessions concurrently on protoactor-go's
+// mailboxes and dispatcher instead of one handler at a time in POE's order.
+func Parallel() Option { return func(c *core) { c.parallel = true } }
+
+// WithClock replaces the kernel's monotonic clock, for deterministic tests.
+// now returns the time elapsed since an arbitrary origin and must never go
+// backwards. Timers then wait for now to reach them; use RunOneTimeslice to
+// step such a kernel.
+func WithClock(now func() time.Duration) Option { return func(c *core) { c.now = now } }
+
+// WithOutput sets where session traces and warnings are written (default
+// os.Stderr).
+func WithOutput(w io.Writer) Option { return func(c *core) { c.out = w } }
+
+// WithCallers records the file and line that posted each event into
+// Event.CallerFile/CallerLine. It costs a stack walk per post; sessions with
+// the "trace" option get it regardless.
+func WithCallers() Option { return func(c *core) { c.callers = true } }
+
+// core is the state shared by a kernel and its views.
+type core struct {
+	id       string
+	parallel bool
+	callers  bool
+	out      io.Writer
+	now      func() time.Duration
+	origin   time.Time // wall time at now() == 0, for Alarm's absolute times
+
+	// qmu guards the queue, the per-session pending-event counts and
+	// sleeping. Any goroutine may post; only the loop dispatches.
+	qmu      sync.Mutex
+	q        queue
+	seq      uint64
+	sleeping bool
+	wake     chan struct{}
+	stopReq  bool
+
+	// nmu guards the name tables, which Post reads from any goroutine.
+	nmu     sync.RWMutex
+	byID    map[int]*Session
+	aliases map[string]*Session
+	nextID  int
+
+	// The rest belongs to the goroutine running handlers.
+	kses        *Session
+	active      atomic.Pointer[Session]
+	activeEvent string
+	activeType  evType
+	marked      []*Session
+	sessions    int // user sessions alive
+	extrefs     int // sessions' extra-reference tags, all sessions
+	handles     int // wheels and other I/O, all sessions
+	sig         signals
+	exception   error
+	running     bool
+	dispatching int
+
+	actors actorGlue
+	root   *Kernel
+}
+
+var (
+	defaultOnce   sync.Once
+	defaultKernel *Kernel
+)
+
+// Default returns the process-wide kernel, POE's $poe_kernel. The package
+// functions (kernel.Run, kernel.Post, ...) act on it.
+func Default() *Kernel {
+	defaultOnce.Do(func() { defaultKernel = New() })
+	return defaultKernel
+}
+
+// New returns a new, isolated kernel with no sessions.
+func New(opts ...Option) *Kernel {
+	c := &core{
+		id:      uuid.NewString(),
+		out:     os.Stderr,
+		byID:    make(map[int]*Session),
+		aliases: make(map[string]*Session),
+		wake:    make(chan struct{}, 1),
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.now == nil {
+		start := time.Now()
+		c.now = func() time.Duration { return time.Since(start) }
+	}
+	c.origin = time.Now().Add(-c.now())
+	c.kses = &Session{c: c, id: 0, states: States{}}
+	c.kses.view = &Kernel{c: c, s: c.kses}
+	c.byID[0] = c.kses
+	c.nextID = 1
+	c.sig.init()
+	c.active.Store(c.kses)
+	c.root = &Kernel{c: c}
+	return c.root
+}
+
+// cur is the session a kernel method acts on.
+func (k *Kernel) cur() *Session {
+	if k.s != nil {
+		return k.s
+	}
+	return k.c.active.Load()
+}
+
+// ID returns the kernel's unique ID, a UUID.
+func (k *Kernel) ID() string { return k.c.id }
+
+// Outside returns a view of k for goroutines that are not running one of
+// its handlers: its Post and Signal have the kernel's session as SENDER, and
+// its Stop asks the loop to stop. It may be called from any goroutine.
+func (k *Kernel) Outside() *Kernel { return k.c.kses.view }
+
+// Session returns the session k is bound to: the dispatched session for a
+// view, the kernel's own session (ID 0) for the root kernel outside
+// handlers. Call it from a handler.
+func (k *Kernel) Session() *Session { return k.cur() }
+
+// ActiveSession returns the session being dispatched, or the kernel's
+// session when none is. Call it from a handler.
+func (k *Kernel) ActiveSession() *Session { return k.c.active.Load() }
+
+// ActiveEvent returns the name of the event being dispatched. Call it from a
+// handler.
+func (k *Kernel) ActiveEvent() string { return k.c.activeEvent }
+
+// IDToSession returns the live session with that ID, or nil.
+func (k *Kernel) IDToSession(id int) *Session {
+	k.c.nmu.RLock()
+	s := k.c.byID[id]
+	k.c.nmu.RUnlock()
+	return s
+}
+
+// Now returns the kernel clock's wall time, POE's time().
+func (k *Kernel) Now() time.Time { return k.c.origin.Add(k.c.now()) }
+
+// SessionCount returns the number of user sessions alive (the kernel's own
+// session is not counted).
+func (k *Kernel) SessionCount() int { return k.c.sessions }
+
+// EventCount returns the number of events waiting in the queue, POE's
+// get_event_count.
+func (k *Kernel) EventCount() int {
+	k.c.qmu.Lock()
+	defer k.c.qmu.Unlock()
+	return k.c.q.len()
+}

@@ -1,0 +1,161 @@
+package kernel
+
+import "container/heap"
+
+// evType says how an event entered the queue, as POE's ET_* constants do.
+type evType uint16
+
+const (
+	etPost   evType = 1 << iota // posted or yielded
+	etCall                      // called, never queued
+	etStart                     // _start
+	etStop                      // _stop
+	etSignal                    // a signal
+	etGC                        // the _garbage_collect event queued after _start
+	etParent                    // _parent
+	etChild                     // _child
+	etAlarm                     // a timer
+	etSigDie                    // the DIE signal of a handler's panic
+	etSigChld                   // a SigChild watcher's event
+	etControl                   // a request from another goroutine (stop)
+)
+
+// event is one entry of the kernel's queue. The queue is ordered by
+// (due, seq): POE's single priority queue keyed by time, ties in insertion
+// order.
+type event struct {
+	due  int64  // nanoseconds on the kernel's monotonic clock
+	seq  uint64 // insertion order; also the AlarmID of a timer
+	dest *Session
+	src  *Session
+	name string
+	typ  evType
+	args []any
+
+	file, from string
+	line       int
+
+	hidx int // index in the timer heap, or -1 when in the FIFO
+	dead bool
+}
+
+// queue holds posts in a FIFO and timers in a heap. Posts are stamped with
+// the clock when they are made, so the FIFO is already sorted by (due, seq)
+// and merging its head with the heap's top yields POE's order exactly, at
+// O(1) per post.
+type queue struct {
+	fifo   []*event
+	head   int
+	timers timerHeap
+	byID   map[uint64]*event // timers, for AlarmRemove and AlarmAdjust
+	live   int               // entries not marked dead
+}
+
+func (q *queue) pushFIFO(e *event) {
+	e.hidx = -1
+	if q.head > 0 && q.head == len(q.fifo) {
+		q.fifo = q.fifo[:0]
+		q.head = 0
+	} else if q.head >= 1024 && q.head*2 >= len(q.fifo) {
+		n := copy(q.fifo, q.fifo[q.head:])
+		clear(q.fifo[n:])
+		q.fifo = q.fifo[:n]
+		q.head = 0
+	}
+	q.fifo = append(q.fifo, e)
+	q.live++
+}
+
+func (q *queue) pushTimer(e *event) {
+	if q.byID == nil {
+		q.byID = make(map[uint64]*event)
+	}
+	heap.Push(&q.timers, e)
+	q.byID[e.seq] = e
+	q.live++
+}
+
+// peek returns the next live event without removing it.
+func (q *queue) peek() *event {
+	for q.head < len(q.fifo) && q.fifo[q.head].dead {
+		q.fifo[q.head] = nil
+		q.head++
+	}
+	var f *event
+	if q.head < len(q.fifo) {
+		f = q.fifo[q.head]
+	}
+	if len(q.timers) == 0 {
+		return f
+	}
+	t := q.timers[0]
+	if f == nil || t.due < f.due || (t.due == f.due && t.seq < f.seq) {
+		return t
+	}
+	return f
+}
+
+// remove takes e, which peek returned or which is in the timer heap, out of
+// the queue.
+func (q *queue) remove(e *event) {
+	if e.hidx >= 0 {
+		heap.Remove(&q.timers, e.hidx)
+		delete(q.byID, e.seq)
+		e.hidx = -1
+		q.live--
+		return
+	}
+	if q.head < len(q.fifo) && q.fifo[q.head] == e {
+		q.fifo[q.head] = nil
+		q.head++
+		q.live--
+		return
+	}
+	// In the middle of the FIFO: mark it; peek skips it later.
+	if !e.dead {
+		e.dead = true
+		q.live--
+	}
+}
+
+// len is the number of events waiting.
+func (q *queue) len() int { return q.live }
+
+// each calls fn for every live event, timers and posts, in no set order.
+func (q *queue) each(fn func(*event)) {
+	for _, e := range q.fifo[q.head:] {
+		if !e.dead {
+			fn(e)
+		}
+	}
+	for _, e := range q.timers {
+		fn(e)
+	}
+}
+
+// timerHeap is a min-heap of timers by (due, seq).
+type timerHeap []*event
+
+func (h timerHeap) Len() int { return len(h) }
+func (h timerHeap) Less(i, j int) bool {
+	return h[i].due < h[j].due || (h[i].due == h[j].due && h[i].seq < h[j].seq)
+}
+func (h timerHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].hidx = i
+	h[j].hidx = j
+}
+func (h *timerHeap) Push(x any) {
+	e := x.(*event)
+	e.hidx = len(*h)
+	*h = append(*h, e)
+}
+func (h *timerHeap) Pop() any {
+	old := *h
+	n := len(old)
+	e := old[n-1]
+	old[n-1] = nil
+	*h = old[:n-1]
+	e.hidx = -1
+	return e
+}

@@ -1,0 +1,135 @@
+package kernel
+
+import (
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// Session is a POE session: an actor with its own handlers, heap, and
+// place in the parent/child tree. Sessions are made by session.Create (or
+// Kernel.CreateSession) and are stopped by the kernel when nothing keeps
+// them alive.
+type Session struct {
+	c      *core
+	id     int
+	view   *Kernel
+	parent *Session
+	// children in creation order, so that signal delivery and teardown
+	// have one deterministic order where POE's hash order is random.
+	children []*Session
+	states   States
+	heap     Heap
+	trace    bool
+	warnDflt bool
+
+	// Guarded by c.qmu: events queued to and from this session.
+	evTo, evFrom int32
+	dead         bool
+
+	aliases  []string
+	extref   map[string]int
+	handles  []io.Closer
+	pids     map[int]struct{}
+	sigs     map[string]sigWatch
+	marked   bool
+	stopping bool
+
+	actorMu sync.Mutex
+	pid     *actor.PID // registered lazily, see PID
+	mbox    actor.Mailbox
+}
+
+// ID returns the session's ID: 0 for the kernel's own session, then 1, 2,
+// ... in creation order. It may be called from any goroutine.
+func (s *Session) ID() int { return s.id }
+
+// String returns "session N".
+func (s *Session) String() string {
+	if s == nil {
+		return "session <nil>"
+	}
+	return fmt.Sprintf("session %d", s.id)
+}
+
+// Kernel returns the kernel as seen from s: the view that handlers of s get
+// as e.Kernel.
+func (s *Session) Kernel() *Kernel { return s.view }
+
+// Heap returns the session's heap. Only s's own handlers should touch it.
+func (s *Session) Heap() Heap { return s.heap }
+
+// Parent returns the session's parent (the kernel's session for top-level
+// sessions). Call it from a handler.
+func (s *Session) Parent() *Session { return s.parent }
+
+// Children returns the session's children in creation order. Call it from a
+// handler.
+func (s *Session) Children() []*Session { return append([]*Session(nil), s.children...) }
+
+// Alive reports whether the session has not been stopped.
+func (s *Session) Alive() bool {
+	s.c.qmu.Lock()
+	defer s.c.qmu.Unlock()
+	return !s.dead
+}
+
+// Postback is an event bound to a session: calling Post posts the event
+// with ARG0 = the creation arguments and ARG1 = Post's arguments. A live
+// postback keeps its session alive until Release, as POE's postback does
+// until it is destroyed.
+type Postback struct {
+	s        *Session
+	event    string
+	ctx      []any
+	released sync.Once
+}
+
+// Postback returns a postback for event on s. Call it from a handler.
+func (s *Session) Postback(event string, ctx ...any) *Postback {
+	s.c.extrefInc(s, "anon_event")
+	return &Postback{s: s, event: event, ctx: ctx}
+}
+
+// Post posts the event to the postback's session; it may be called from any
+// goroutine. It returns ErrNoSuchSession once the session has stopped.
+func (p *Postback) Post(args ...any) error {
+	return p.s.c.enqueue(p.s, p.s.c.senderFor(nil), p.event, etPost, []any{p.ctx, args}, 0, 2)
+}
+
+// Release lets the session go once nothing else keeps it alive. Call it
+// from a handler of the kernel; later calls do nothing.
+func (p *Postback) Release() {
+	p.released.Do(func() { p.s.c.extrefDecIfAlive(p.s, "anon_event") })
+}
+
+// Callback is a synchronous postback: Call calls the event on its session
+// and returns the handler's value.
+type Callback struct {
+	s        *Session
+	event    string
+	ctx      []any
+	released sync.Once
+}
+
+// Callback returns a callback for event on s. Call it from a handler.
+func (s *Session) Callback(event string, ctx ...any) *Callback {
+	s.c.extrefInc(s, "anon_event")
+	return &Callback{s: s, event: event, ctx: ctx}
+}
+
+// Call calls the event on the callback's session with ARG0 = the creation
+// arguments and ARG1 = Call's arguments, and returns what the handler
+// returned. Call it from a handler.
+func (cb *Callback) Call(args ...any) any {
+	c := cb.s.c
+	v, _ := c.call(c.active.Load(), cb.s, cb.event, []any{cb.ctx, args}, 2)
+	return v
+}
+
+// Release lets the session go once nothing else keeps it alive.
+func (cb *Callback) Release() {
+	cb.released.Do(func() { cb.s.c.extrefDecIfAlive(cb.s, "anon_event") })
+}

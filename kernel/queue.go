@@ -6,18 +6,18 @@ import "container/heap"
 type evType uint16
 
 const (
-	etPost   evType = 1 << iota // posted or yielded
-	etCall                      // called, never queued
-	etStart                     // _start
-	etStop                      // _stop
-	etSignal                    // a signal
-	etGC                        // the _garbage_collect event queued after _start
-	etParent                    // _parent
-	etChild                     // _child
-	etAlarm                     // a timer
-	etSigDie                    // the DIE signal of a handler's panic
-	etSigChld                   // a SigChild watcher's event
-	etControl                   // a request from another goroutine (stop)
+	etPost    evType = 1 << iota // posted or yielded
+	etCall                       // called, never queued
+	etStart                      // _start
+	etStop                       // _stop
+	etSignal                     // a signal
+	etGC                         // the _garbage_collect event queued after _start
+	etParent                     // _parent
+	etChild                      // _child
+	etAlarm                      // a timer
+	etSigDie                     // the DIE signal of a handler's panic
+	etSigChld                    // a SigChild watcher's event
+	etControl                    // a request from another goroutine (stop)
 )
 
 // event is one entry of the kernel's queue. The queue is ordered by

@@ -25,12 +25,23 @@ func (k *Kernel) timerOwner(event string) (*Session, error) {
 	return s, nil
 }
 
+// tick reads the clock and advances the cached clock that stamps posts.
+func (c *core) tick() time.Duration {
+	now := c.now()
+	c.qmu.Lock()
+	if int64(now) > c.clock {
+		c.clock = int64(now)
+	}
+	c.qmu.Unlock()
+	return now
+}
+
 func (c *core) setTimer(s *Session, name string, due time.Duration, args []any) (AlarmID, error) {
 	var from string
 	if s == c.active.Load() {
 		from = c.activeEvent
 	}
-	seq, err := c.push(&event{dest: s, src: s, name: name, typ: etAlarm, args: args, due: int64(due), from: from})
+	seq, err := c.push(s, s, name, etAlarm, args, int64(due), "", 0, from)
 	return AlarmID(seq), err
 }
 
@@ -50,13 +61,10 @@ func (c *core) clearTimers(s *Session, match func(*event) bool) []*event {
 	}
 	for _, e := range found {
 		c.q.remove(e)
-		s.evTo--
+		c.unrefEventLocked(e)
 	}
 	c.qmu.Unlock()
-	if len(found) > 0 {
-		c.mark(s)
-		sortEvents(found)
-	}
+	sortEvents(found)
 	return found
 }
 
@@ -77,6 +85,7 @@ func (k *Kernel) Alarm(event string, at time.Time, args ...any) error {
 		return err
 	}
 	k.AlarmClear(event)
+	k.c.tick()
 	_, err = k.c.setTimer(s, event, k.c.atDue(at), args)
 	return err
 }
@@ -122,7 +131,7 @@ func (k *Kernel) Delay(event string, d time.Duration, args ...any) error {
 		return ErrInvalid
 	}
 	k.AlarmClear(event)
-	_, err = k.c.setTimer(s, event, k.c.now()+d, args)
+	_, err = k.c.setTimer(s, event, k.c.tick()+d, args)
 	return err
 }
 
@@ -138,7 +147,7 @@ func (k *Kernel) DelayAdd(event string, d time.Duration, args ...any) error {
 	if d < 0 {
 		return ErrInvalid
 	}
-	_, err = k.c.setTimer(s, event, k.c.now()+d, args)
+	_, err = k.c.setTimer(s, event, k.c.tick()+d, args)
 	return err
 }
 
@@ -151,7 +160,7 @@ func (k *Kernel) DelaySet(event string, d time.Duration, args ...any) (AlarmID, 
 	if d < 0 {
 		return 0, ErrInvalid
 	}
-	return k.c.setTimer(s, event, k.c.now()+d, args)
+	return k.c.setTimer(s, event, k.c.tick()+d, args)
 }
 
 // AlarmAdjust moves the current session's timer id by d (which may be
@@ -166,7 +175,7 @@ func (k *Kernel) DelayAdjust(id AlarmID, d time.Duration) (time.Time, error) {
 	if d < 0 {
 		return time.Time{}, ErrInvalid
 	}
-	now := int64(k.c.now())
+	now := int64(k.c.tick())
 	return k.moveTimer(id, func(int64) int64 { return now + int64(d) })
 }
 
@@ -176,8 +185,11 @@ func (k *Kernel) moveTimer(id AlarmID, move func(int64) int64) (time.Time, error
 	c.qmu.Lock()
 	defer c.qmu.Unlock()
 	e := c.q.byID[uint64(id)]
-	if e == nil || e.dest != s {
+	if e == nil {
 		return time.Time{}, ErrNoSuchSession
+	}
+	if e.dest != s {
+		return time.Time{}, ErrNotPermitted
 	}
 	c.q.remove(e)
 	e.due = move(e.due)
@@ -190,6 +202,12 @@ func (k *Kernel) AlarmRemove(id AlarmID) (Alarm, error) {
 	s := k.cur()
 	found := k.c.clearTimers(s, func(e *event) bool { return e.seq == uint64(id) })
 	if len(found) == 0 {
+		k.c.qmu.Lock()
+		_, other := k.c.q.byID[uint64(id)]
+		k.c.qmu.Unlock()
+		if other {
+			return Alarm{}, ErrNotPermitted
+		}
 		return Alarm{}, ErrNoSuchSession
 	}
 	e := found[0]

@@ -1,5 +1,7 @@
 package kernel
 
+import "slices"
+
 // AliasSet gives the current session a name that Post and Call accept as a
 // destination. Setting an alias the session already has succeeds; one held
 // by another session returns ErrExists. An alias keeps its session alive.
@@ -22,6 +24,7 @@ func (k *Kernel) AliasSet(name string) error {
 	}
 	c.aliases[name] = s
 	s.aliases = append(s.aliases, name)
+	c.refInc(s)
 	return nil
 }
 
@@ -49,7 +52,7 @@ func (k *Kernel) AliasRemove(name string) error {
 		}
 	}
 	c.nmu.Unlock()
-	c.mark(s)
+	c.refDec(s)
 	return nil
 }
 
@@ -58,7 +61,7 @@ func (k *Kernel) AliasRemove(name string) error {
 func (k *Kernel) AliasResolve(dest any) *Session { return k.c.resolve(dest) }
 
 // AliasList returns the aliases of the given session, or of the current
-// session when none is given, in the order they were set.
+// session when none is given, sorted as POE sorts them.
 func (k *Kernel) AliasList(s ...*Session) []string {
 	target := k.cur()
 	if len(s) > 0 && s[0] != nil {
@@ -66,5 +69,7 @@ func (k *Kernel) AliasList(s ...*Session) []string {
 	}
 	k.c.nmu.RLock()
 	defer k.c.nmu.RUnlock()
-	return append([]string(nil), target.aliases...)
+	list := append([]string(nil), target.aliases...)
+	slices.Sort(list)
+	return list
 }

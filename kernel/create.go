@@ -8,7 +8,7 @@ import (
 // SessionSpec is what CreateSession needs; package session builds it from
 // session.Options.
 type SessionSpec struct {
-	States  States // copied; State() changes the copy
+	States  States // not copied: do not change it after CreateSession
 	Heap    Heap   // nil: a new empty heap
 	Args    []any  // ARG0.. of _start
 	Trace   bool   // print each event the session handles
@@ -40,18 +40,17 @@ func (k *Kernel) CreateSession(spec SessionSpec) (*Session, error) {
 	}
 	// POE queues a no-op _garbage_collect event: a session that does
 	// nothing in _start is swept when the batch that dispatches it ends.
-	_, _ = c.push(&event{dest: s, src: s, name: "_garbage_collect", typ: etGC})
+	_, _ = c.push(s, s, "_garbage_collect", etGC, nil, 0, "", 0, "")
 	return s, nil
 }
 
 func (c *core) newSession(parent *Session, spec SessionSpec) *Session {
 	s := &Session{c: c, parent: parent, trace: spec.Trace, warnDflt: spec.Default}
 	s.view = &Kernel{c: c, s: s}
-	if len(spec.States) > 0 {
-		s.states = maps.Clone(spec.States)
-	} else {
-		s.states = States{}
-	}
+	// The creator's map is shared until State changes it: copying a
+	// map per session would cost more than the rest of creating one.
+	s.states = spec.States
+	s.sharedStates = true
 	s.heap = spec.Heap
 	if s.heap == nil {
 		s.heap = Heap{}
@@ -61,8 +60,14 @@ func (c *core) newSession(parent *Session, spec SessionSpec) *Session {
 	c.nextID++
 	c.byID[s.id] = s
 	c.nmu.Unlock()
-	parent.children = append(parent.children, s)
+	parent.addChild(s)
+	c.refInc(parent)
 	c.sessions++
+	// POE marks a new session at once: if _start leaves it nothing, the
+	// sweep takes it.
+	c.qmu.Lock()
+	c.markLocked(s)
+	c.qmu.Unlock()
 	return s
 }
 
@@ -75,6 +80,13 @@ func (k *Kernel) State(event string, h Handler) error {
 	}
 	if event == "" {
 		return ErrInvalid
+	}
+	if s.sharedStates {
+		s.states = maps.Clone(s.states)
+		if s.states == nil {
+			s.states = States{}
+		}
+		s.sharedStates = false
 	}
 	if h == nil {
 		delete(s.states, event)
@@ -127,10 +139,10 @@ func (k *Kernel) DetachMyself() error {
 
 func (c *core) moveChild(s, to *Session) {
 	old := s.parent
-	old.children = removeSession(old.children, s)
-	c.mark(old)
-	s.parent = to
-	to.children = append(to.children, s)
+	old.removeChild(s)
+	c.refDec(old)
+	to.addChild(s)
+	c.refInc(to)
 }
 
 // RefcountIncrement adds one to the session's extra reference named tag
@@ -164,6 +176,7 @@ func (c *core) extrefInc(s *Session, tag string) int {
 	s.extref[tag] = n
 	if n == 1 {
 		c.extrefs++
+		c.refInc(s)
 	}
 	return n
 }
@@ -176,7 +189,7 @@ func (c *core) extrefDec(s *Session, tag string) int {
 	}
 	delete(s.extref, tag)
 	c.extrefs--
-	c.mark(s)
+	c.refDec(s)
 	return 0
 }
 
@@ -196,6 +209,7 @@ func (k *Kernel) HandleAdd(h io.Closer) error {
 	}
 	s.handles = append(s.handles, h)
 	k.c.handles++
+	k.c.refInc(s)
 	return nil
 }
 
@@ -207,7 +221,7 @@ func (k *Kernel) HandleRemove(h io.Closer) {
 		if x == h {
 			s.handles = append(s.handles[:i], s.handles[i+1:]...)
 			k.c.handles--
-			k.c.mark(s)
+			k.c.refDec(s)
 			return
 		}
 	}

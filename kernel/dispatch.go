@@ -24,10 +24,9 @@ func (c *core) resolve(dest any) *Session {
 		c.nmu.RUnlock()
 		return s
 	case *Kernel:
+		// POE resolves the kernel object, $_[KERNEL] included, to the
+		// kernel itself.
 		if d != nil && d.c == c {
-			if d.s != nil {
-				return d.s
-			}
 			return c.kses
 		}
 	}
@@ -43,54 +42,65 @@ func (c *core) senderFor(s *Session) *Session {
 	return c.active.Load()
 }
 
-// enqueue puts an event on the queue. due is the timer's due time, or 0
-// for an event due now (a post). skip is the number of frames above enqueue
-// to the user's call, for recording the caller.
+// enqueue posts an event due now. skip is the number of frames above
+// enqueue to the user's call, for recording the caller.
 func (c *core) enqueue(dest, src *Session, name string, typ evType, args []any, due int64, skip int) error {
-	e := &event{dest: dest, src: src, name: name, typ: typ, args: args, due: due}
+	var file, from string
+	var line int
 	if c.callers || dest.trace {
-		_, e.file, e.line, _ = runtime.Caller(skip + 1)
+		_, file, line, _ = runtime.Caller(skip + 1)
 	}
 	if src == c.active.Load() {
-		e.from = c.activeEvent
+		from = c.activeEvent
 	}
-	_, err := c.push(e)
+	_, err := c.push(dest, src, name, typ, args, due, file, line, from)
 	return err
 }
 
-// push stamps and queues e, and returns its sequence number (an AlarmID).
-func (c *core) push(e *event) (uint64, error) {
-	var now int64
-	if e.typ&etAlarm == 0 {
-		now = int64(c.now())
-	}
+// push queues an event and returns its sequence number (an AlarmID). A
+// post is stamped with the kernel's cached clock, which the loop advances
+// at each batch and whenever a timer is set; so a post made after a
+// Delay(ev, 0) sorts after that timer, as in POE, without a clock read per
+// post. For a timer, due is its due time and also advances the cache when
+// it is the current time.
+func (c *core) push(dest, src *Session, name string, typ evType, args []any, due int64, file string, line int, from string) (uint64, error) {
 	c.qmu.Lock()
-	if e.dest.dead {
+	if dest.dead {
 		c.qmu.Unlock()
 		return 0, ErrNoSuchSession
 	}
-	if e.src.dead {
+	if src.dead {
 		// Events from a stopped session are discarded, as POE clears
 		// them when it frees the session.
 		c.qmu.Unlock()
 		return 0, nil
 	}
+	var e *event
+	if n := len(c.freeEv); n > 0 {
+		e = c.freeEv[n-1]
+		c.freeEv = c.freeEv[:n-1]
+	} else {
+		e = new(event)
+	}
+	*e = event{dest: dest, src: src, name: name, typ: typ, args: args, file: file, line: line, from: from}
 	c.seq++
 	e.seq = c.seq
-	if e.typ&etAlarm != 0 {
+	if typ&etAlarm != 0 {
+		e.due = due
 		c.q.pushTimer(e)
 	} else {
-		// The FIFO must stay sorted by time although posters race
-		// for the lock: never stamp earlier than the last post.
-		if n := len(c.q.fifo); n > c.q.head && c.q.fifo[n-1].due > now {
-			now = c.q.fifo[n-1].due
-		}
-		e.due = now
+		e.due = c.clock
 		c.q.pushFIFO(e)
 	}
-	e.dest.evTo++
-	if e.src != e.dest {
-		e.src.evFrom++
+	if dest.evTo == 0 {
+		dest.refs++
+	}
+	dest.evTo++
+	if src != dest {
+		if src.evFrom == 0 {
+			src.refs++
+		}
+		src.evFrom++
 	}
 	if c.sleeping {
 		c.sleeping = false
@@ -99,8 +109,32 @@ func (c *core) push(e *event) (uint64, error) {
 		default:
 		}
 	}
+	seq := e.seq
 	c.qmu.Unlock()
-	return e.seq, nil
+	return seq, nil
+}
+
+// unrefEventLocked drops the references a queued event held; qmu must be
+// held.
+func (c *core) unrefEventLocked(e *event) {
+	e.dest.evTo--
+	if e.dest.evTo == 0 {
+		c.refDecLocked(e.dest)
+	}
+	if e.src != e.dest {
+		e.src.evFrom--
+		if e.src.evFrom == 0 {
+			c.refDecLocked(e.src)
+		}
+	}
+}
+
+// recycle returns a dispatched event to the free list; qmu must be held.
+func (c *core) recycle(e *event) {
+	if len(c.freeEv) < 1024 {
+		*e = event{}
+		c.freeEv = append(c.freeEv, e)
+	}
 }
 
 // post is Post for a sender.
@@ -255,7 +289,7 @@ func (c *core) handlerPanic(x *Exception, typ evType) {
 		c.recordException(x)
 		return
 	}
-	_, _ = c.push(&event{dest: x.Dest, src: c.kses, name: "_signal", typ: etSignal | etSigDie, args: []any{"DIE", x}})
+	_, _ = c.push(x.Dest, c.kses, "_signal", etSignal|etSigDie, []any{"DIE", x}, 0, "", 0, "")
 }
 
 func (c *core) recordException(err error) {
@@ -279,7 +313,7 @@ func (c *core) kernelEvent(name string, args []any) any {
 		idle := c.q.len() == 0
 		c.qmu.Unlock()
 		if idle && c.handles == 0 {
-			_, _ = c.push(&event{dest: c.kses, src: c.kses, name: "_signal", typ: etSignal, args: []any{"ZOMBIE"}})
+			_, _ = c.push(c.kses, c.kses, "_signal", etSignal, []any{"ZOMBIE"}, 0, "", 0, "")
 		}
 	}
 	return nil

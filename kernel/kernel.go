@@ -107,6 +107,8 @@ type core struct {
 	// sleeping. Any goroutine may post; only the loop dispatches.
 	qmu      sync.Mutex
 	q        queue
+	freeEv   []*event
+	clock    int64 // cached clock reading that stamps posts
 	seq      uint64
 	sleeping bool
 	wake     chan struct{}
@@ -123,7 +125,8 @@ type core struct {
 	active      atomic.Pointer[Session]
 	activeEvent string
 	activeType  evType
-	marked      []*Session
+	marked      []*Session // guarded by qmu, written by the loop only
+	markGen     uint64
 	sessions    int // user sessions alive
 	extrefs     int // sessions' extra-reference tags, all sessions
 	handles     int // wheels and other I/O, all sessions

@@ -18,13 +18,15 @@ func (k *Kernel) Run() error {
 	}
 	c.running = true
 	c.sig.watchKernel(c, "IDLE")
+	c.qmu.Lock()
 	for c.sessions > 0 {
-		c.testIdle()
+		c.testIdleLocked()
 		if !c.waitDue() {
 			break
 		}
 		c.runBatch()
 	}
+	c.qmu.Unlock()
 	c.finalize()
 	c.running = false
 	return c.takeException()
@@ -40,8 +42,16 @@ func (k *Kernel) RunOneTimeslice() {
 		return
 	}
 	c.sig.watchKernel(c, "IDLE")
-	c.testIdle()
+	c.qmu.Lock()
+	c.testIdleLocked()
+	if c.stopReq {
+		c.stopReq = false
+		c.qmu.Unlock()
+		c.stopAll()
+		c.qmu.Lock()
+	}
 	c.runBatch()
+	c.qmu.Unlock()
 }
 
 // Stop stops every session, delivering _stop and _child as POE's stop does,
@@ -77,18 +87,24 @@ func (c *core) takeException() error {
 }
 
 // testIdle posts the IDLE signal when only aliases keep sessions alive:
-// nothing queued, no I/O, no extra references, no child processes.
-func (c *core) testIdle() {
-	c.qmu.Lock()
-	n := c.q.len()
-	c.qmu.Unlock()
-	if n == 0 && c.handles == 0 && c.extrefs == 0 && c.sig.pidCount == 0 && c.sessions > 0 {
-		_, _ = c.push(&event{dest: c.kses, src: c.kses, name: "_signal", typ: etSignal, args: []any{"IDLE"}})
+// nothing queued, no I/O, no extra references, no child processes. qmu
+// must be held.
+func (c *core) testIdleLocked() {
+	if c.q.len() == 0 && c.handles == 0 && c.extrefs == 0 && c.sig.pidCount == 0 && c.sessions > 0 {
+		c.qmu.Unlock()
+		_, _ = c.push(c.kses, c.kses, "_signal", etSignal, []any{"IDLE"}, 0, "", 0, "")
+		c.qmu.Lock()
 	}
 }
 
-// waitDue blocks until an event is due or a stop is requested. It returns
-// false when the loop should end.
+func (c *core) testIdle() {
+	c.qmu.Lock()
+	c.testIdleLocked()
+	c.qmu.Unlock()
+}
+
+// waitDue blocks until an event is due or a stop is requested, with qmu
+// held on entry and on return. It returns false when the loop should end.
 func (c *core) waitDue() bool {
 	var timer *time.Timer
 	defer func() {
@@ -97,28 +113,25 @@ func (c *core) waitDue() bool {
 		}
 	}()
 	for {
-		c.qmu.Lock()
 		if c.stopReq {
 			c.stopReq = false
 			c.qmu.Unlock()
 			c.stopAll()
+			c.qmu.Lock()
 			return c.sessions > 0
 		}
 		e := c.q.peek()
 		var wait time.Duration = -1
 		if e != nil {
 			if e.typ&etAlarm == 0 {
-				c.qmu.Unlock()
 				return true
 			}
 			wait = time.Duration(e.due) - c.now()
 			if wait <= 0 {
-				c.qmu.Unlock()
 				return true
 			}
 		}
 		if c.sessions == 0 {
-			c.qmu.Unlock()
 			return false
 		}
 		c.sleeping = true
@@ -138,49 +151,42 @@ func (c *core) waitDue() bool {
 		}
 		c.qmu.Lock()
 		c.sleeping = false
-		c.qmu.Unlock()
 	}
 }
 
 // runBatch is POE's _data_ev_dispatch_due: dispatch every event due at the
-// start of the batch, then sweep for sessions with nothing left.
+// start of the batch, then sweep for sessions with nothing left. qmu is
+// held on entry and on return, and released around each handler.
 func (c *core) runBatch() {
 	running.Store(c.root)
-	c.qmu.Lock()
 	now := int64(c.now())
+	if now > c.clock {
+		c.clock = now
+	}
 	cutoff := c.seq
-	c.qmu.Unlock()
 	for {
-		c.qmu.Lock()
 		e := c.q.peek()
 		if e == nil || !isDue(e, now, cutoff) || c.stopReq {
-			c.qmu.Unlock()
 			break
 		}
 		c.q.remove(e)
 		dest, src := e.dest, e.src
-		dest.evTo--
-		if dest.evTo == 0 {
-			c.mark(dest)
-		}
-		if src != dest {
-			src.evFrom--
-			if src.evFrom == 0 {
-				c.mark(src)
-			}
-		}
+		c.unrefEventLocked(e)
 		c.qmu.Unlock()
-
 		if e.typ&etSignal != 0 {
 			c.dispatchSignal(e)
-		} else {
+		} else if e.typ&etGC == 0 {
 			c.dispatch(dest, src, e.name, e.typ, e.args, e.file, e.line, e.from)
 		}
 		if c.exception != nil {
 			c.stopAll()
 		}
+		c.qmu.Lock()
+		c.recycle(e)
 	}
+	c.qmu.Unlock()
 	c.sweep()
+	c.qmu.Lock()
 }
 
 // isDue says whether e belongs to the batch that started at now, when the
@@ -194,41 +200,56 @@ func isDue(e *event, now int64, cutoff uint64) bool {
 	return e.due < now || (e.due == now && e.seq <= cutoff)
 }
 
-// mark notes that s may have nothing left; sweep checks it.
-func (c *core) mark(s *Session) {
-	if s == c.kses || s.marked || s.dead {
+// refInc and refDec keep POE's reference count. Reaching zero marks the
+// session for the sweep at the end of the batch; the newest mark decides
+// the sweep's order, as POE's list of marked sessions does.
+func (c *core) refInc(s *Session) {
+	c.qmu.Lock()
+	s.refs++
+	c.qmu.Unlock()
+}
+
+func (c *core) refDec(s *Session) {
+	c.qmu.Lock()
+	c.refDecLocked(s)
+	c.qmu.Unlock()
+}
+
+func (c *core) refDecLocked(s *Session) {
+	s.refs--
+	if s.refs < 1 {
+		c.markLocked(s)
+	}
+}
+
+// markLocked appends s to the sweep list; only the loop calls it.
+func (c *core) markLocked(s *Session) {
+	if s == c.kses || s.dead {
 		return
 	}
-	s.marked = true
+	s.markGen, s.markIdx = c.markGen, len(c.marked)
 	c.marked = append(c.marked, s)
 }
 
-// refcount is what keeps s alive, counted as POE counts it.
-func (c *core) refcount(s *Session) int {
-	c.qmu.Lock()
-	n := 0
-	if s.evTo > 0 {
-		n++
-	}
-	if s.evFrom > 0 {
-		n++
-	}
-	c.qmu.Unlock()
-	return n + len(s.children) + len(s.aliases) + len(s.extref) + len(s.handles) + len(s.pids)
-}
-
-// sweep stops marked sessions whose refcount is zero, newest marks first,
-// until stopping them marks no more (a parent may lose its last child).
+// sweep is POE's _data_ses_gc_sweep: the sessions whose count is zero are
+// stopped, newest mark first, until stopping them marks no more (a parent
+// may lose its last child).
 func (c *core) sweep() {
 	for len(c.marked) > 0 {
-		todo := c.marked
+		c.qmu.Lock()
+		todo, gen := c.marked, c.markGen
 		c.marked = nil
+		c.markGen++
+		var dead []*Session
 		for i := len(todo) - 1; i >= 0; i-- {
 			s := todo[i]
-			s.marked = false
-			if !s.dead && !s.stopping && c.refcount(s) == 0 {
-				c.stopSession(s)
+			if s.markGen == gen && s.markIdx == i && s.refs < 1 && !s.dead {
+				dead = append(dead, s)
 			}
+		}
+		c.qmu.Unlock()
+		for _, s := range dead {
+			c.stopSession(s)
 		}
 	}
 }
@@ -237,7 +258,7 @@ func (c *core) sweep() {
 func (c *core) stopAll() {
 	all := []*Session{c.kses}
 	for i := 0; i < len(all); i++ {
-		all = append(all, all[i].children...)
+		all = all[i].appendChildren(all)
 	}
 	for i := len(all) - 1; i > 0; i-- {
 		c.stopSession(all[i])
@@ -256,7 +277,7 @@ func (c *core) stopSession(s *Session) {
 	}
 	s.stopping = true
 	parent := s.parent
-	for _, child := range append([]*Session(nil), s.children...) {
+	for _, child := range s.Children() {
 		c.dispatch(parent, c.kses, "_child", etChild, []any{"gain", child}, "", 0, "")
 		c.dispatch(child, c.kses, "_parent", etParent, []any{child.parent, parent}, "", 0, "")
 	}
@@ -268,13 +289,15 @@ func (c *core) stopSession(s *Session) {
 // free releases everything s holds.
 func (c *core) free(s *Session) {
 	parent := s.parent
-	parent.children = removeSession(parent.children, s)
-	c.mark(parent)
-	for _, child := range s.children {
-		child.parent = parent
-		parent.children = append(parent.children, child)
+	parent.removeChild(s)
+	c.refDec(parent)
+	for ch := s.firstChild; ch != nil; {
+		next := ch.nextSib
+		s.removeChild(ch)
+		parent.addChild(ch)
+		c.refInc(parent)
+		ch = next
 	}
-	s.children = nil
 
 	c.sig.clearSession(c, s)
 	c.extrefs -= len(s.extref)
@@ -298,16 +321,7 @@ func (c *core) free(s *Session) {
 				return
 			}
 			c.q.remove(e)
-			e.dest.evTo--
-			if e.src != e.dest {
-				e.src.evFrom--
-			}
-			if e.dest != s && e.dest.evTo == 0 {
-				c.mark(e.dest)
-			}
-			if e.src != s && e.src.evFrom == 0 {
-				c.mark(e.src)
-			}
+			c.unrefEventLocked(e)
 		})
 	}
 	s.dead = true
@@ -338,7 +352,7 @@ func (c *core) finalize() {
 	c.q = queue{}
 	c.stopReq = false
 	c.qmu.Unlock()
-	c.kses.evTo, c.kses.evFrom = 0, 0
+	c.kses.evTo, c.kses.evFrom, c.kses.refs = 0, 0, 0
 	c.marked = nil
 	c.actors.shutdown()
 }

@@ -17,16 +17,25 @@ type Session struct {
 	id     int
 	view   *Kernel
 	parent *Session
-	// children in creation order, so that signal delivery and teardown
-	// have one deterministic order where POE's hash order is random.
-	children []*Session
-	states   States
+	// Children form a list in creation order, so that signal delivery and
+	// teardown have one deterministic order where POE's hash order is
+	// random; the links make removal O(1) for kernels with a million
+	// children.
+	firstChild, lastChild *Session
+	prevSib, nextSib      *Session
+	nChildren             int
+	states                States
+	sharedStates          bool // states belongs to the creator until State changes it
 	heap     Heap
 	trace    bool
 	warnDflt bool
 
-	// Guarded by c.qmu: events queued to and from this session.
+	// Guarded by c.qmu: events queued to and from this session, and the
+	// reference count POE keeps: 1 for any events to it, 1 for any events
+	// from it, 1 per child, alias, extra-reference tag, wheel and child
+	// process.
 	evTo, evFrom int32
+	refs         int
 	dead         bool
 
 	aliases  []string
@@ -34,7 +43,8 @@ type Session struct {
 	handles  []io.Closer
 	pids     map[int]struct{}
 	sigs     map[string]sigWatch
-	marked   bool
+	markGen  uint64 // the sweep generation and position of its newest mark
+	markIdx  int
 	stopping bool
 
 	actorMu sync.Mutex
@@ -67,7 +77,44 @@ func (s *Session) Parent() *Session { return s.parent }
 
 // Children returns the session's children in creation order. Call it from a
 // handler.
-func (s *Session) Children() []*Session { return append([]*Session(nil), s.children...) }
+func (s *Session) Children() []*Session { return s.appendChildren(nil) }
+
+func (s *Session) appendChildren(list []*Session) []*Session {
+	for ch := s.firstChild; ch != nil; ch = ch.nextSib {
+		list = append(list, ch)
+	}
+	return list
+}
+
+func (s *Session) addChild(ch *Session) {
+	ch.parent = s
+	ch.prevSib, ch.nextSib = s.lastChild, nil
+	if s.lastChild != nil {
+		s.lastChild.nextSib = ch
+	} else {
+		s.firstChild = ch
+	}
+	s.lastChild = ch
+	s.nChildren++
+}
+
+func (s *Session) removeChild(ch *Session) {
+	if ch.parent != s {
+		return
+	}
+	if ch.prevSib != nil {
+		ch.prevSib.nextSib = ch.nextSib
+	} else {
+		s.firstChild = ch.nextSib
+	}
+	if ch.nextSib != nil {
+		ch.nextSib.prevSib = ch.prevSib
+	} else {
+		s.lastChild = ch.prevSib
+	}
+	ch.prevSib, ch.nextSib = nil, nil
+	s.nChildren--
+}
 
 // Alive reports whether the session has not been stopped.
 func (s *Session) Alive() bool {

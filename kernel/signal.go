@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -135,6 +136,7 @@ func (k *Kernel) SigChild(pid int, event string, args ...any) {
 		s.pids[pid] = struct{}{}
 		c.sig.pidWatch[pid] = append(c.sig.pidWatch[pid], s)
 		c.sig.pidCount++
+		c.refInc(s)
 	}
 	if s.sigs == nil {
 		s.sigs = make(map[string]sigWatch)
@@ -161,7 +163,7 @@ func (g *signals) pidIgnore(c *core, s *Session, pid int) {
 		delete(g.pidWatch, pid)
 	}
 	g.pidCount--
-	c.mark(s)
+	c.refDec(s)
 }
 
 // childExited is the loop's half of ChildExit, POE's _data_sig_reap_pids.
@@ -169,10 +171,10 @@ func (c *core) childExited(pid, status int) {
 	for _, s := range slices.Clone(c.sig.pidWatch[pid]) {
 		w := s.sigs[pidKey(pid)]
 		args := append([]any{"CHLD", pid, status}, w.args...)
-		_, _ = c.push(&event{dest: s, src: c.kses, name: w.event, typ: etSigChld, args: args})
+		_, _ = c.push(s, c.kses, w.event, etSigChld, args, 0, "", 0, "")
 		c.sig.pidIgnore(c, s, pid)
 	}
-	_, _ = c.push(&event{dest: c.kses, src: c.kses, name: "_signal", typ: etSignal, args: []any{"CHLD", pid, status}})
+	_, _ = c.push(c.kses, c.kses, "_signal", etSignal, []any{"CHLD", pid, status}, 0, "", 0, "")
 }
 
 func (g *signals) watch(c *core, sig string) {
@@ -285,7 +287,7 @@ func (c *core) dispatchSignal(e *event) {
 	sig, _ := e.args[0].(string)
 	touched := []*Session{e.dest}
 	for i := 0; i < len(touched); i++ {
-		touched = append(touched, touched[i].children...)
+		touched = touched[i].appendChildren(touched)
 	}
 	if sig == "DIE" {
 		for p := e.dest.parent; p != nil && p != c.kses; p = p.parent {
@@ -294,6 +296,8 @@ func (c *core) dispatchSignal(e *event) {
 	}
 	savedHandled := c.sig.handled
 	c.sig.handled = false
+	prior := c.exception
+	c.exception = nil
 	typ := e.typ
 	for i := len(touched) - 1; i >= 0; i-- {
 		s := touched[i]
@@ -306,6 +310,8 @@ func (c *core) dispatchSignal(e *event) {
 	}
 	handled := c.sig.handled
 	c.sig.handled = savedHandled
+	inner := c.exception
+	c.exception = prior
 	kind := sigType(sig)
 	if kind == sigNonmaskable || (kind == sigTerminal && !handled) {
 		for i := len(touched) - 1; i >= 0; i-- {
@@ -313,10 +319,20 @@ func (c *core) dispatchSignal(e *event) {
 		}
 	}
 	if sig == "DIE" && !handled {
+		// The original error comes first, then any raised by the
+		// handlers of its DIE, as POE's "Additional error thrown in
+		// handler for previous error".
+		var orig error
 		if x, ok := e.args[1%len(e.args)].(*Exception); ok && len(e.args) > 1 {
-			c.recordException(x)
+			orig = x
 		} else {
-			c.recordException(fmt.Errorf("kernel: unhandled DIE signal %v", e.args[1:]))
+			orig = fmt.Errorf("kernel: unhandled DIE signal %v", e.args[1:])
 		}
+		if inner != nil {
+			orig = errors.Join(orig, inner)
+		}
+		c.recordException(orig)
+	} else if inner != nil {
+		c.recordException(inner)
 	}
 }

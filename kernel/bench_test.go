@@ -1,0 +1,116 @@
+package kernel_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/seed02617006/poe/kernel"
+	"github.com/seed02617006/poe/session"
+)
+
+// BenchmarkPostPingPong posts an event back and forth between two sessions:
+// each op is one post and one dispatch.
+func BenchmarkPostPingPong(b *testing.B) {
+	k := kernel.New()
+	n := b.N
+	_, err := session.Create(session.Options{Kernel: k, InlineStates: kernel.States{
+		"_start": func(e *kernel.Event) any { e.Kernel.AliasSet("pong"); return nil },
+		"ping": func(e *kernel.Event) any {
+			e.Kernel.Post(e.Sender, "pong")
+			return nil
+		},
+		"stop": func(e *kernel.Event) any { e.Kernel.AliasRemove("pong"); return nil },
+	}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, err = session.Create(session.Options{Kernel: k, InlineStates: kernel.States{
+		"_start": func(e *kernel.Event) any { e.Kernel.Post("pong", "ping"); return nil },
+		"pong": func(e *kernel.Event) any {
+			n -= 2
+			if n > 0 {
+				e.Kernel.Post(e.Sender, "ping")
+			} else {
+				e.Kernel.Post(e.Sender, "stop")
+			}
+			return nil
+		},
+	}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	if err := k.Run(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkYield yields an event to the same session in a loop.
+func BenchmarkYield(b *testing.B) {
+	k := kernel.New()
+	n := b.N
+	session.Create(session.Options{Kernel: k, InlineStates: kernel.States{
+		"_start": func(e *kernel.Event) any { e.Kernel.Yield("next"); return nil },
+		"next": func(e *kernel.Event) any {
+			if n--; n > 0 {
+				e.Kernel.Yield("next")
+			}
+			return nil
+		},
+	}})
+	b.ReportAllocs()
+	b.ResetTimer()
+	k.Run()
+}
+
+// BenchmarkCall calls another session's handler in a loop.
+func BenchmarkCall(b *testing.B) {
+	k := kernel.New()
+	session.Create(session.Options{Kernel: k, InlineStates: kernel.States{
+		"_start": func(e *kernel.Event) any { e.Kernel.AliasSet("target"); return nil },
+		"add":    func(e *kernel.Event) any { return e.Args[0].(int) + 1 },
+		"done":   func(e *kernel.Event) any { e.Kernel.AliasRemove("target"); return nil },
+	}})
+	session.Create(session.Options{Kernel: k, InlineStates: kernel.States{
+		"_start": func(e *kernel.Event) any { e.Kernel.Yield("go"); return nil },
+		"go": func(e *kernel.Event) any {
+			target := e.Kernel.AliasResolve("target")
+			b.ReportAllocs()
+			b.ResetTimer()
+			sum := 0
+			for i := 0; i < b.N; i++ {
+				v, _ := e.Kernel.Call(target, "add", 1)
+				sum += v.(int)
+			}
+			b.StopTimer()
+			if sum != 2*b.N {
+				b.Fatalf("sum = %d, want %d", sum, 2*b.N)
+			}
+			e.Kernel.Post(target, "done")
+			return nil
+		},
+	}})
+	k.Run()
+}
+
+// BenchmarkCreateAliasSession creates sessions that each hold an alias.
+func BenchmarkCreateAliasSession(b *testing.B) {
+	k := kernel.New()
+	names := make([]string, b.N)
+	for i := range names {
+		names[i] = fmt.Sprint("s", i)
+	}
+	states := kernel.States{
+		"_start": func(e *kernel.Event) any { e.Kernel.AliasSet(e.Args[0].(string)); return nil },
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := session.Create(session.Options{Kernel: k, InlineStates: states, Args: []any{names[i]}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	k.Stop()
+}

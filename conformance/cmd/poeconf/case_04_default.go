@@ -7,7 +7,7 @@ import (
 	"github.com/seed02617006/poe/session"
 )
 
-func init() { register("04_default", true, defaultState) }
+func init() { register("04_default", false, defaultState) }
 
 // defaultState ports cases/04_default/prog.pl.
 func defaultState() {

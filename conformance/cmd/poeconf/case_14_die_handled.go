@@ -7,7 +7,7 @@ import (
 	"github.com/seed02617006/poe/session"
 )
 
-func init() { register("14_die_handled", true, dieHandled) }
+func init() { register("14_die_handled", false, dieHandled) }
 
 func dieHandledOnDie(name string, handles bool) kernel.Handler {
 	return func(e *kernel.Event) any {

@@ -9,7 +9,7 @@ import (
 	"github.com/seed02617006/poe/session"
 )
 
-func init() { register("19_alarm_api", true, alarmAPI) }
+func init() { register("19_alarm_api", false, alarmAPI) }
 
 // alarmAPI ports cases/19_alarm_api/prog.pl.
 func alarmAPI() {

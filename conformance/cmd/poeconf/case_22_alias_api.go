@@ -8,7 +8,7 @@ import (
 	"github.com/seed02617006/poe/session"
 )
 
-func init() { register("22_alias_api", true, aliasAPI) }
+func init() { register("22_alias_api", false, aliasAPI) }
 
 // aliasAPI ports cases/22_alias_api/prog.pl.
 func aliasAPI() {

@@ -8,7 +8,7 @@ import (
 	"github.com/seed02617006/poe/session"
 )
 
-func init() { register("26_refcount_api", true, refcountAPI) }
+func init() { register("26_refcount_api", false, refcountAPI) }
 
 // refcountAPI ports cases/26_refcount_api/prog.pl.
 func refcountAPI() {

@@ -3,6 +3,7 @@ package filter
 import (
 	"errors"
 	"fmt"
+	"math"
 )
 
 // LengthCodec frames the blocks of a length-prefixed Block: POE's
@@ -16,8 +17,10 @@ type LengthCodec struct {
 	// length n and the header length hdr. hdr == 0 with a nil error means
 	// more input is needed. A non-nil error means buf does not start with
 	// a header: Block drops the first hdr bytes (all of buf if hdr is not
-	// in 1..len(buf)) and GetOne returns the error. Decode must not keep
-	// buf.
+	// in 1..len(buf)) and GetOne returns the error, once for a run of
+	// such errors up to the next good header. An error wrapping
+	// ErrTooLong means a length too large to skip: Block then drops all
+	// further input. Decode must not keep buf.
 	Decode func(buf []byte) (n, hdr int, err error)
 }
 
@@ -25,7 +28,8 @@ type LengthCodec struct {
 // length in ASCII decimal, a NUL byte, then the data. Its decoder reports
 // bytes that cannot start a header (POE warns "strange bytes removed from
 // stream") as an error wrapping ErrMalformed and drops them, and a header
-// of more than 18 digits as an error wrapping ErrTooLong.
+// of more than 18 digits as an error wrapping ErrTooLong, after which the
+// rest of the stream is dropped as that block's data.
 func DecimalLengthCodec() LengthCodec {
 	return LengthCodec{Encode: encodeDecimal, Decode: decodeDecimal}
 }
@@ -144,6 +148,9 @@ type Block struct {
 	hdr  int    // length of its header, still at the head of buf; 0: none
 	skip int    // bytes of an over-long block still to drop
 	name string // for errors: "Block", or the filter that frames with it
+	// resync is set from a malformed header to the next good one, so a
+	// run of garbage is reported once, wherever the chunks cut it.
+	resync bool
 }
 
 func (b *Block) kind() string {
@@ -187,7 +194,7 @@ func (b *Block) GetOne() ([]any, error) {
 			return nil, nil
 		}
 	}
-	if b.hdr == 0 {
+	for b.hdr == 0 {
 		p := b.buf.bytes()
 		if len(p) == 0 {
 			return nil, nil
@@ -199,7 +206,20 @@ func (b *Block) GetOne() ([]any, error) {
 				hdr = len(p)
 			}
 			b.buf.consume(hdr)
-			if errors.Is(err, ErrMalformed) || errors.Is(err, ErrTooLong) {
+			if errors.Is(err, ErrTooLong) {
+				// A length too large to even count: its block would
+				// take the rest of the stream, so drop the rest.
+				b.skip = math.MaxInt
+				b.buf.reset()
+				return nil, fmt.Errorf("filter: %s: %w", b.kind(), err)
+			}
+			if b.resync {
+				// Still in the same run of garbage: report it once,
+				// however the chunks cut it.
+				continue
+			}
+			b.resync = true
+			if errors.Is(err, ErrMalformed) {
 				return nil, fmt.Errorf("filter: %s: %w", b.kind(), err)
 			}
 			return nil, fmt.Errorf("filter: %s: %w: %w", b.kind(), ErrMalformed, err)
@@ -218,6 +238,7 @@ func (b *Block) GetOne() ([]any, error) {
 			return nil, fmt.Errorf("filter: %s: %w: block of %d bytes, MaxLength %d", b.kind(), ErrTooLong, n, b.opts.MaxLength)
 		}
 		b.n, b.hdr = n, hdr
+		b.resync = false
 	}
 	if b.buf.len() < b.hdr+b.n {
 		return nil, nil
@@ -262,7 +283,7 @@ func (b *Block) Put(records []any) ([][]byte, error) {
 // GetPending returns the buffered input that is not yet a block, including
 // the header of a partial block, and empties the buffer.
 func (b *Block) GetPending() [][]byte {
-	b.n, b.hdr, b.skip = 0, 0, 0
+	b.n, b.hdr, b.skip, b.resync = 0, 0, 0, false
 	return b.buf.take()
 }
 

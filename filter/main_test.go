@@ -3,6 +3,7 @@ package filter_test
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"testing"
 
@@ -27,6 +28,16 @@ func show(rec any) string {
 		return string(v)
 	case *http.Response:
 		return fmt.Sprintf("<%d>", v.StatusCode)
+	case *http.Request:
+		body, err := io.ReadAll(v.Body)
+		if err != nil {
+			return "!body " + err.Error()
+		}
+		s := fmt.Sprintf("%s %s %s body=%q", v.Method, v.RequestURI, v.Proto, body)
+		if len(v.Trailer) > 0 {
+			s += fmt.Sprintf(" trailer=%v", v.Trailer)
+		}
+		return s
 	}
 	return fmt.Sprintf("%v", rec)
 }

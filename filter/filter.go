@@ -47,4 +47,7 @@ var (
 	ErrTooLong = errors.New("filter: input exceeds the size limit")
 	// ErrRecordType reports a record of a type the filter cannot encode.
 	ErrRecordType = errors.New("filter: record of the wrong type")
+	// ErrMalformed reports input that does not follow the filter's framing
+	// or encoding.
+	ErrMalformed = errors.New("filter: malformed input")
 )

@@ -1,0 +1,66 @@
+package filter
+
+import "fmt"
+
+// Stream is POE::Filter::Stream: bytes pass through unchanged. GetOne
+// returns everything buffered since the last GetOne as one []byte record;
+// Put accepts byte slices and strings and returns one chunk per record.
+//
+// Stream needs no size limit: GetOne empties its buffer, so it never holds
+// more than the chunks given since the previous GetOne.
+//
+// A Stream is not safe for concurrent use.
+type Stream struct {
+	buf []byte
+}
+
+// NewStream returns a Stream filter.
+func NewStream() *Stream { return &Stream{} }
+
+// GetOneStart buffers copies of chunks.
+func (s *Stream) GetOneStart(chunks [][]byte) {
+	for _, c := range chunks {
+		s.buf = append(s.buf, c...)
+	}
+}
+
+// GetOne returns the buffered bytes as one record, or nothing when the
+// buffer is empty. The caller owns the returned slice.
+func (s *Stream) GetOne() ([]any, error) {
+	if len(s.buf) == 0 {
+		return nil, nil
+	}
+	b := s.buf
+	s.buf = nil
+	return []any{b}, nil
+}
+
+// Put returns a copy of each record as a chunk. Records must be byte slices
+// or strings.
+func (s *Stream) Put(records []any) ([][]byte, error) {
+	out := make([][]byte, 0, len(records))
+	for _, r := range records {
+		switch v := r.(type) {
+		case []byte:
+			out = append(out, append([]byte(nil), v...))
+		case string:
+			out = append(out, []byte(v))
+		default:
+			return nil, fmt.Errorf("filter: Stream.Put: %w: %T", ErrRecordType, r)
+		}
+	}
+	return out, nil
+}
+
+// GetPending returns the buffered bytes and empties the buffer.
+func (s *Stream) GetPending() [][]byte {
+	if len(s.buf) == 0 {
+		return nil
+	}
+	b := s.buf
+	s.buf = nil
+	return [][]byte{b}
+}
+
+// Clone returns a new, empty Stream.
+func (s *Stream) Clone() Filter { return &Stream{} }

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"net/netip"
-	"slices"
 	"sync"
 )
 
@@ -18,27 +17,53 @@ import (
 // a denial. A Table must not be copied after first use.
 type Table struct {
 	mu sync.RWMutex
-	// v4[b] holds the IPv4 blocks of prefix length b by base address.
-	v4 [33]map[uint32]*Netmask
-	// v6[b] holds the IPv6 blocks of prefix length b by base address.
-	v6 [129]map[v6Key]*Netmask
-	// v4Lens and v6Lens have bit b set while v4[b] or v6[b] is not empty,
-	// so that a lookup tries only the lengths in use.
-	v4Lens uint64
-	v6Lens [3]uint64
+	// v4 and v6 are path-compressed binary tries; an IPv4 block's key
+	// holds its address in the top 32 bits.
+	v4, v6 *node
 	n      int
 }
 
-type v6Key struct{ hi, lo uint64 }
-
-func v6KeyOf(a netip.Addr) v6Key {
-	b := a.As16()
-	return v6Key{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}
+// node is a trie node: the block key/bits, which nm is stored as, or a
+// glue node (nm nil) where two subtrees part. A glue node always has two
+// children; child[i] holds keys whose bit number bits is i.
+type node struct {
+	key   u128
+	bits  int
+	nm    *Netmask
+	child [2]*node
 }
 
-func v4KeyOf(a netip.Addr) uint32 {
-	b := a.As4()
-	return binary.BigEndian.Uint32(b[:])
+type u128 struct{ hi, lo uint64 }
+
+func (k u128) masked(b int) u128 {
+	hi, lo := v6Mask(b)
+	return u128{k.hi & hi, k.lo & lo}
+}
+
+// bit returns bit number i of k, counting from the most significant.
+func (k u128) bit(i int) int {
+	if i < 64 {
+		return int(k.hi>>(63-i)) & 1
+	}
+	return int(k.lo>>(127-i)) & 1
+}
+
+// common returns the length of the prefix k and o share.
+func (k u128) common(o u128) int {
+	if x := k.hi ^ o.hi; x != 0 {
+		return bits.LeadingZeros64(x)
+	}
+	return 64 + bits.LeadingZeros64(k.lo^o.lo)
+}
+
+// keyOf returns a's trie key and the root that keys of its family live in.
+func (t *Table) keyOf(a netip.Addr) (u128, **node) {
+	if a.Is4() {
+		b := a.As4()
+		return u128{hi: uint64(binary.BigEndian.Uint32(b[:])) << 32}, &t.v4
+	}
+	b := a.As16()
+	return u128{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}, &t.v6
 }
 
 // Store adds nm to the table, replacing a block with the same base and
@@ -47,30 +72,43 @@ func (t *Table) Store(nm *Netmask) {
 	if nm == nil {
 		return
 	}
-	a, b := nm.p.Addr(), nm.p.Bits()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if a.Is4() {
-		if t.v4[b] == nil {
-			t.v4[b] = make(map[uint32]*Netmask)
-		}
-		k := v4KeyOf(a)
-		if _, ok := t.v4[b][k]; !ok {
+	key, p := t.keyOf(nm.p.Addr())
+	b := nm.p.Bits()
+	for {
+		n := *p
+		if n == nil {
+			*p = &node{key: key, bits: b, nm: nm}
 			t.n++
+			return
 		}
-		t.v4[b][k] = nm
-		t.v4Lens |= 1 << b
+		c := min(key.common(n.key), b, n.bits)
+		switch {
+		case c == n.bits && c == b:
+			if n.nm == nil {
+				t.n++
+			}
+			n.nm = nm
+			return
+		case c == n.bits:
+			p = &n.child[key.bit(c)]
+			continue
+		case c == b:
+			// The new block holds n: it goes above.
+			nn := &node{key: key, bits: b, nm: nm}
+			nn.child[n.key.bit(b)] = n
+			*p = nn
+		default:
+			// They part at bit c: a glue node there.
+			g := &node{key: key.masked(c), bits: c}
+			g.child[key.bit(c)] = &node{key: key, bits: b, nm: nm}
+			g.child[n.key.bit(c)] = n
+			*p = g
+		}
+		t.n++
 		return
 	}
-	if t.v6[b] == nil {
-		t.v6[b] = make(map[v6Key]*Netmask)
-	}
-	k := v6KeyOf(a)
-	if _, ok := t.v6[b][k]; !ok {
-		t.n++
-	}
-	t.v6[b][k] = nm
-	t.v6Lens[b/64] |= 1 << (b % 64)
 }
 
 // Delete removes the block with nm's base and bits, if the table holds one,
@@ -79,33 +117,46 @@ func (t *Table) Delete(nm *Netmask) bool {
 	if nm == nil {
 		return false
 	}
-	a, b := nm.p.Addr(), nm.p.Bits()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if a.Is4() {
-		k := v4KeyOf(a)
-		if _, ok := t.v4[b][k]; !ok {
+	key, p := t.keyOf(nm.p.Addr())
+	b := nm.p.Bits()
+	var parent **node // the slot that holds the node that holds p
+	for {
+		n := *p
+		if n == nil || n.bits > b || key.masked(n.bits) != n.key {
 			return false
 		}
-		delete(t.v4[b], k)
-		if len(t.v4[b]) == 0 {
-			t.v4[b] = nil
-			t.v4Lens &^= 1 << b
+		if n.bits < b {
+			parent, p = p, &n.child[key.bit(n.bits)]
+			continue
+		}
+		if n.nm == nil {
+			return false
 		}
 		t.n--
+		n.nm = nil
+		switch {
+		case n.child[0] != nil && n.child[1] != nil:
+			// n stays as glue.
+		case n.child[0] != nil:
+			*p = n.child[0]
+		case n.child[1] != nil:
+			*p = n.child[1]
+		default:
+			*p = nil
+			// A glue parent left with one child is no longer needed.
+			if parent != nil && (*parent).nm == nil {
+				g := *parent
+				if g.child[0] != nil {
+					*parent = g.child[0]
+				} else {
+					*parent = g.child[1]
+				}
+			}
+		}
 		return true
 	}
-	k := v6KeyOf(a)
-	if _, ok := t.v6[b][k]; !ok {
-		return false
-	}
-	delete(t.v6[b], k)
-	if len(t.v6[b]) == 0 {
-		t.v6[b] = nil
-		t.v6Lens[b/64] &^= 1 << (b % 64)
-	}
-	t.n--
-	return true
 }
 
 // Fetch returns the most specific block in the table that contains the
@@ -121,54 +172,49 @@ func (t *Table) Fetch(addr string) *Netmask {
 
 // FetchAddr is Fetch for a parsed address. A zone on a is ignored. IPv4
 // addresses find only IPv4 blocks and IPv6 addresses (IPv4-mapped ones
-// included) only IPv6 blocks.
+// included) only IPv6 blocks; the zero Addr finds nothing.
 func (t *Table) FetchAddr(a netip.Addr) *Netmask {
+	if !a.IsValid() {
+		return nil
+	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	switch {
-	case a.Is4():
-		x := v4KeyOf(a)
-		for lens := t.v4Lens; lens != 0; {
-			b := 63 - bits.LeadingZeros64(lens)
-			lens &^= 1 << b
-			if nm, ok := t.v4[b][x&v4Mask(b)]; ok {
-				return nm
-			}
+	key, p := t.keyOf(a)
+	max := a.BitLen()
+	var best *Netmask
+	for n := *p; n != nil && key.masked(n.bits) == n.key; {
+		if n.nm != nil {
+			best = n.nm
 		}
-	case a.Is6():
-		x := v6KeyOf(a)
-		for w := 2; w >= 0; w-- {
-			for lens := t.v6Lens[w]; lens != 0; {
-				i := 63 - bits.LeadingZeros64(lens)
-				lens &^= 1 << i
-				b := w*64 + i
-				hi, lo := v6Mask(b)
-				if nm, ok := t.v6[b][v6Key{x.hi & hi, x.lo & lo}]; ok {
-					return nm
-				}
-			}
+		if n.bits == max {
+			break
 		}
+		n = n.child[key.bit(n.bits)]
 	}
-	return nil
+	return best
 }
 
 // Blocks returns the blocks in the table, sorted as Compare sorts them:
 // Net::Netmask's dumpNetworkTable. The caller owns the slice.
 func (t *Table) Blocks() []*Netmask {
 	t.mu.RLock()
+	defer t.mu.RUnlock()
 	out := make([]*Netmask, 0, t.n)
-	for _, m := range t.v4 {
-		for _, nm := range m {
-			out = append(out, nm)
+	// A pre-order walk, child 0 first, visits blocks by base address and,
+	// for equal bases, shorter prefixes first: Compare's order.
+	var walk func(n *node)
+	walk = func(n *node) {
+		if n == nil {
+			return
 		}
-	}
-	for _, m := range t.v6 {
-		for _, nm := range m {
-			out = append(out, nm)
+		if n.nm != nil {
+			out = append(out, n.nm)
 		}
+		walk(n.child[0])
+		walk(n.child[1])
 	}
-	t.mu.RUnlock()
-	slices.SortFunc(out, (*Netmask).Compare)
+	walk(t.v4)
+	walk(t.v6)
 	return out
 }
 

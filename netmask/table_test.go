@@ -135,6 +135,89 @@ func TestTableAgainstLinearScan(t *testing.T) {
 	}
 }
 
+// TestTableRandomOps stores and deletes blocks from a small set, so that
+// the same blocks come and go, and checks Len, Blocks, Fetch and the trie's
+// shape against a plain map after each step.
+func TestTableRandomOps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	universe := make([]*Netmask, 0, 300)
+	for range 200 {
+		var b [4]byte
+		binary.BigEndian.PutUint32(b[:], 0x0a000000|rng.Uint32()&0x000f0000|rng.Uint32()&0x3)
+		universe = append(universe, FromPrefix(netip.PrefixFrom(netip.AddrFrom4(b), 8+rng.IntN(25))))
+	}
+	for range 100 {
+		universe = append(universe, randomBlock(rng))
+	}
+	var tab Table
+	ref := make(map[netip.Prefix]*Netmask)
+	for step := range 4000 {
+		nm := universe[rng.IntN(len(universe))]
+		if rng.IntN(2) == 0 {
+			tab.Store(nm)
+			ref[nm.Prefix()] = nm
+		} else {
+			_, had := ref[nm.Prefix()]
+			if got := tab.Delete(nm); got != had {
+				t.Fatalf("step %d: Delete(%s) = %v, want %v", step, nm, got, had)
+			}
+			delete(ref, nm.Prefix())
+		}
+		if tab.Len() != len(ref) {
+			t.Fatalf("step %d: Len() = %d, want %d", step, tab.Len(), len(ref))
+		}
+		checkTrie(t, tab.v4, 32)
+		checkTrie(t, tab.v6, 128)
+		var want []*Netmask
+		for _, nm := range ref {
+			want = append(want, nm)
+		}
+		slices.SortFunc(want, (*Netmask).Compare)
+		if got := tab.Blocks(); !slices.EqualFunc(got, want, (*Netmask).Equal) {
+			t.Fatalf("step %d: Blocks() = %v, want %v", step, got, want)
+		}
+		if len(want) == 0 {
+			continue
+		}
+		for range 5 {
+			a := randomAddrNear(rng, want)
+			var best *Netmask
+			for _, nm := range want {
+				if nm.MatchAddr(a) && (best == nil || nm.Bits() > best.Bits()) {
+					best = nm
+				}
+			}
+			if got := tab.FetchAddr(a); got != best {
+				t.Fatalf("step %d: FetchAddr(%v) = %v, want %v", step, a, got, best)
+			}
+		}
+	}
+}
+
+// checkTrie checks the trie's invariants: every child extends its parent's
+// key, sits on the side its next bit says, and glue nodes have two children.
+func checkTrie(t *testing.T, n *node, max int) {
+	t.Helper()
+	if n == nil {
+		return
+	}
+	if n.bits > max || n.key.masked(n.bits) != n.key {
+		t.Fatalf("trie node %v/%d is not a masked prefix", n.key, n.bits)
+	}
+	if n.nm == nil && (n.child[0] == nil || n.child[1] == nil) {
+		t.Fatalf("glue node %v/%d has fewer than two children", n.key, n.bits)
+	}
+	for i, c := range n.child {
+		if c == nil {
+			continue
+		}
+		if c.bits <= n.bits || c.key.masked(n.bits) != n.key || c.key.bit(n.bits) != i {
+			t.Fatalf("node %v/%d under %v/%d on side %d", c.key, c.bits, n.key, n.bits, i)
+		}
+		checkTrie(t, c, max)
+	}
+}
+
 func TestTableConcurrent(t *testing.T) {
 	var tab Table
 	tab.Store(MustNew2("any"))

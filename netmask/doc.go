@@ -43,7 +43,7 @@
 // something Go does better with a type. The differential test against
 // Perl's module (perl_test.go, Debian package libnet-netmask-perl) checks
 // that parsing, the accessors, Match on address text and the Table agree
-// with Perl apart from the first three points below.
+// with Perl apart from the first four points below.
 //
 //   - The constructors return an error where new2 returns undef and sets
 //     $Net::Netmask::error. New is New2: Perl's new returns, for text it

@@ -86,9 +86,12 @@ type ByIPPortOptions struct {
 	// counting at T + Interval rounded up to a whole second. Required,
 	// positive.
 	Interval time.Duration
-	// MaxEntries caps the number of counters (Keys) kept. When a new
-	// counter would pass the cap, the oldest counter (smallest Time) is
-	// forgotten first. Zero means DefaultMaxEntries; at most 1<<30.
+	// MaxEntries caps the number of counters (Keys) kept, so that a flood
+	// from many addresses and ports cannot grow the table without limit.
+	// When a new counter would pass the cap, the oldest counter (smallest
+	// Time, the one closest to expiry) is forgotten: usually an old one,
+	// the new one itself if it is older than all others. Zero means
+	// DefaultMaxEntries; at most 1<<30.
 	MaxEntries int
 	// Now is the clock; nil means time.Now. Tests inject a fake one.
 	Now func() time.Time
@@ -379,7 +382,7 @@ func normalize(k Key) Key {
 }
 
 // addLocked adds n (positive) attempts to counter k, creating it, and
-// making room for it, when needed.
+// making room for it by forgetting the oldest counter, when needed.
 func (d *ByIPPort) addLocked(k Key, n int64) {
 	p := peer{k.IP, k.Port}
 	if old, ok := d.counts[k]; ok {
@@ -390,9 +393,18 @@ func (d *ByIPPort) addLocked(k Key, n int64) {
 		return
 	}
 	for len(d.counts) >= d.cfg.maxEntries {
-		if !d.popOldestLocked(math.MaxInt64) {
-			break
+		for len(d.byTime) > 0 {
+			if _, live := d.counts[d.byTime[0]]; live {
+				break
+			}
+			d.pop()
 		}
+		// The oldest counter is the one forgotten, even when it is the new
+		// one (a table loaded in any order, a clock set back).
+		if len(d.byTime) == 0 || k.Time < d.byTime[0].Time {
+			return
+		}
+		d.popOldestLocked(math.MaxInt64)
 	}
 	n = min(n, MaxCount)
 	d.counts[k] = n

@@ -164,12 +164,6 @@ func (o *ByIPPortOptions) withDefaults() (config, error) {
 	return c, nil
 }
 
-// peer is a (ip, port) pair, the unit attempts are summed over.
-type peer struct {
-	ip   netip.Addr
-	port int
-}
-
 // ByIPPort decides whether packets from a peer must be dropped because the
 // peer sent too many within an interval. It is Net::SIP::Dropper::ByIPPort.
 //
@@ -182,15 +176,8 @@ type ByIPPort struct {
 	// one that ends up in the database.
 	saveMu sync.Mutex
 
-	mu     sync.Mutex
-	counts map[Key]int64 // every counter; values 1..MaxCount
-	sums   map[peer]int64
-	// byTime is a min-heap of the Keys of counts, by Time, so that expiry
-	// and eviction take the oldest counters without scanning the table. It
-	// may hold Keys that Set removed; they are skipped when popped and
-	// compacted away when they pile up.
-	byTime []Key
-	dirty  bool // changed since the last successful SaveDB
+	mu sync.Mutex
+	tb *table
 }
 
 // NewByIPPort returns a ByIPPort configured by opts. It loads the database
@@ -204,11 +191,7 @@ func NewByIPPort(opts ByIPPortOptions) (*ByIPPort, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &ByIPPort{
-		cfg:    cfg,
-		counts: make(map[Key]int64),
-		sums:   make(map[peer]int64),
-	}
+	d := &ByIPPort{cfg: cfg, tb: newTable(cfg.maxEntries)}
 	var t Table
 	switch {
 	case cfg.database != "":
@@ -226,10 +209,11 @@ func NewByIPPort(opts ByIPPortOptions) (*ByIPPort, error) {
 		if err := checkEntry(k, n); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
-		d.addLocked(normalize(k), int64(n))
+		k = normalize(k)
+		d.tb.add(peer{k.IP, k.Port}, k.Time, int64(n))
 	}
-	d.expireLocked(cfg.now().Unix())
-	d.dirty = false
+	d.tb.expire(cfg.now().Unix(), cfg.intervalSec)
+	d.tb.dirty = false
 	return d, nil
 }
 
@@ -283,13 +267,12 @@ func (d *ByIPPort) attempt(from netip.AddrPort) bool {
 	now := d.cfg.now().Unix()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.expireLocked(now)
-	d.addLocked(Key{IP: p.ip, Port: p.port, Time: now}, 1)
-	count := d.sums[p]
+	d.tb.expire(now, d.cfg.intervalSec)
+	count := d.tb.add(p, now, 1)
 	// The original adds the port-0 counts even when the packet itself
 	// comes from port 0, counting them twice; they count once here.
-	if p.port != 0 {
-		count += d.sums[peer{ip: p.ip}]
+	if p.port != 0 && d.tb.port0 > 0 {
+		count += d.tb.sum(peer{ip: p.ip})
 	}
 	return count >= d.cfg.attempts
 }
@@ -299,7 +282,7 @@ func (d *ByIPPort) attempt(from netip.AddrPort) bool {
 func (d *ByIPPort) Expire() {
 	now := d.cfg.now().Unix()
 	d.mu.Lock()
-	d.expireLocked(now)
+	d.tb.expire(now, d.cfg.intervalSec)
 	d.mu.Unlock()
 }
 
@@ -309,8 +292,8 @@ func (d *ByIPPort) Data() Table {
 	now := d.cfg.now().Unix()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.expireLocked(now)
-	return d.snapshotLocked()
+	d.tb.expire(now, d.cfg.intervalSec)
+	return d.tb.snapshot()
 }
 
 // Set sets the counter of k to count; a count of 0 removes it. It is how the
@@ -331,20 +314,7 @@ func (d *ByIPPort) Set(k Key, count int) error {
 	k = normalize(k)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	old, ok := d.counts[k]
-	switch {
-	case count == 0 && !ok:
-		return nil
-	case count == 0:
-		d.removeLocked(k, old)
-		d.maybeCompactLocked()
-	case ok:
-		d.counts[k] = int64(count)
-		d.addSumLocked(peer{k.IP, k.Port}, int64(count)-old)
-	default:
-		d.addLocked(k, int64(count))
-	}
-	d.dirty = true
+	d.tb.set(peer{k.IP, k.Port}, k.Time, int64(count))
 	return nil
 }
 
@@ -353,7 +323,7 @@ func (d *ByIPPort) Set(k Key, count int) error {
 func (d *ByIPPort) Len() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return len(d.counts)
+	return d.tb.n
 }
 
 func checkKey(k Key) error {
@@ -379,147 +349,4 @@ func checkEntry(k Key, count int) error {
 func normalize(k Key) Key {
 	k.IP = k.IP.Unmap().WithZone("")
 	return k
-}
-
-// addLocked adds n (positive) attempts to counter k, creating it, and
-// making room for it by forgetting the oldest counter, when needed.
-func (d *ByIPPort) addLocked(k Key, n int64) {
-	p := peer{k.IP, k.Port}
-	if old, ok := d.counts[k]; ok {
-		nc := min(old+n, MaxCount)
-		d.counts[k] = nc
-		d.addSumLocked(p, nc-old)
-		d.dirty = true
-		return
-	}
-	for len(d.counts) >= d.cfg.maxEntries {
-		for len(d.byTime) > 0 {
-			if _, live := d.counts[d.byTime[0]]; live {
-				break
-			}
-			d.pop()
-		}
-		// The oldest counter is the one forgotten, even when it is the new
-		// one (a table loaded in any order, a clock set back).
-		if len(d.byTime) == 0 || k.Time < d.byTime[0].Time {
-			return
-		}
-		d.popOldestLocked(math.MaxInt64)
-	}
-	n = min(n, MaxCount)
-	d.counts[k] = n
-	d.addSumLocked(p, n)
-	d.push(k)
-	d.dirty = true
-}
-
-func (d *ByIPPort) addSumLocked(p peer, delta int64) {
-	s := d.sums[p] + delta
-	if s <= 0 {
-		delete(d.sums, p)
-		return
-	}
-	d.sums[p] = s
-}
-
-func (d *ByIPPort) removeLocked(k Key, count int64) {
-	delete(d.counts, k)
-	d.addSumLocked(peer{k.IP, k.Port}, -count)
-}
-
-// expireLocked forgets the counters of seconds at or before now - interval,
-// the original's `$time <= time() - $interval`.
-func (d *ByIPPort) expireLocked(now int64) {
-	maxTime := int64(math.MinInt64)
-	if now > math.MinInt64+d.cfg.intervalSec {
-		maxTime = now - d.cfg.intervalSec
-	}
-	for len(d.byTime) > 0 && d.byTime[0].Time <= maxTime {
-		d.popOldestLocked(maxTime)
-	}
-}
-
-// popOldestLocked removes the oldest counter if its Time is at most
-// maxTime, skipping heap Keys that Set already removed. It reports whether
-// a counter was removed.
-func (d *ByIPPort) popOldestLocked(maxTime int64) bool {
-	for len(d.byTime) > 0 && d.byTime[0].Time <= maxTime {
-		k := d.pop()
-		if c, ok := d.counts[k]; ok {
-			d.removeLocked(k, c)
-			d.dirty = true
-			return true
-		}
-	}
-	return false
-}
-
-// maybeCompactLocked rebuilds the heap when Keys removed by Set make up
-// most of it, so that repeated Set calls cannot grow it without limit.
-func (d *ByIPPort) maybeCompactLocked() {
-	if len(d.byTime) <= 2*len(d.counts)+1024 {
-		return
-	}
-	d.byTime = d.byTime[:0]
-	for k := range d.counts {
-		d.byTime = append(d.byTime, k)
-	}
-	for i := len(d.byTime)/2 - 1; i >= 0; i-- {
-		d.down(i)
-	}
-}
-
-func (d *ByIPPort) snapshotLocked() Table {
-	t := make(Table, len(d.counts))
-	for k, n := range d.counts {
-		t[k] = int(n)
-	}
-	return t
-}
-
-// The heap is written out rather than taken from container/heap to keep
-// Run free of interface calls and allocations.
-
-func (d *ByIPPort) push(k Key) {
-	h := append(d.byTime, k)
-	i := len(h) - 1
-	for i > 0 {
-		parent := (i - 1) / 2
-		if h[parent].Time <= h[i].Time {
-			break
-		}
-		h[parent], h[i] = h[i], h[parent]
-		i = parent
-	}
-	d.byTime = h
-}
-
-func (d *ByIPPort) pop() Key {
-	h := d.byTime
-	k := h[0]
-	last := len(h) - 1
-	h[0] = h[last]
-	h[last] = Key{}
-	d.byTime = h[:last]
-	d.down(0)
-	return k
-}
-
-func (d *ByIPPort) down(i int) {
-	h := d.byTime
-	for {
-		l := 2*i + 1
-		if l >= len(h) {
-			return
-		}
-		small := l
-		if r := l + 1; r < len(h) && h[r].Time < h[l].Time {
-			small = r
-		}
-		if h[i].Time <= h[small].Time {
-			return
-		}
-		h[i], h[small] = h[small], h[i]
-		i = small
-	}
 }

@@ -410,10 +410,10 @@ func TestFloodOfPeersIsBounded(t *testing.T) {
 		t.Errorf("Len() after 50000 peers = %d, want at most %d", n, maxEntries)
 	}
 	d.mu.Lock()
-	heap, sums := len(d.byTime), len(d.sums)
+	heap, peers := len(d.tb.byTime), len(d.tb.peers)
 	d.mu.Unlock()
-	if heap > maxEntries || sums > maxEntries {
-		t.Errorf("internal sizes after the flood: heap %d, sums %d; want at most %d", heap, sums, maxEntries)
+	if heap > maxEntries || peers > maxEntries {
+		t.Errorf("internal sizes after the flood: heap %d, peers %d; want at most %d", heap, peers, maxEntries)
 	}
 }
 
@@ -432,7 +432,7 @@ func TestSetRemoveKeepsHeapBounded(t *testing.T) {
 		}
 	}
 	d.mu.Lock()
-	heap := len(d.byTime)
+	heap := len(d.tb.byTime)
 	d.mu.Unlock()
 	if heap > 2000 {
 		t.Errorf("heap holds %d Keys after 100000 Set/remove cycles of one Key, want it compacted", heap)

@@ -171,13 +171,13 @@ func (d *ByIPPort) SaveDB() error {
 	defer d.saveMu.Unlock()
 	now := d.cfg.now().Unix()
 	d.mu.Lock()
-	d.expireLocked(now)
-	if !d.dirty {
+	d.tb.expire(now, d.cfg.intervalSec)
+	if !d.tb.dirty {
 		d.mu.Unlock()
 		return nil
 	}
-	t := d.snapshotLocked()
-	d.dirty = false
+	t := d.tb.snapshot()
+	d.tb.dirty = false
 	d.mu.Unlock()
 
 	var err error
@@ -190,7 +190,7 @@ func (d *ByIPPort) SaveDB() error {
 	}
 	if err != nil {
 		d.mu.Lock()
-		d.dirty = true
+		d.tb.dirty = true
 		d.mu.Unlock()
 	}
 	return err

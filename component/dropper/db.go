@@ -121,11 +121,18 @@ func decodeDB(data []byte) (Table, error) {
 
 // encodeDB renders t in the file format, one entry a line, sorted.
 func encodeDB(t Table) []byte {
-	keys := make([]Key, 0, len(t))
-	for k := range t {
-		keys = append(keys, k)
+	es := make([]entry, 0, len(t))
+	for k, n := range t {
+		es = append(es, entry{k, n})
 	}
-	slices.SortFunc(keys, func(a, b Key) int {
+	return encodeEntries(es)
+}
+
+// encodeEntries renders es in the file format, one entry a line, sorted by
+// time, ip and port. It sorts es in place.
+func encodeEntries(es []entry) []byte {
+	slices.SortFunc(es, func(x, y entry) int {
+		a, b := x.key, y.key
 		if a.Time != b.Time {
 			if a.Time < b.Time {
 				return -1
@@ -137,17 +144,44 @@ func encodeDB(t Table) []byte {
 		}
 		return a.Port - b.Port
 	})
-	var b bytes.Buffer
-	b.Grow(64 + 80*len(keys))
-	fmt.Fprintf(&b, `{"format":%q,"version":%d,"entries":[`, dbFormat, dbVersion)
-	for i, k := range keys {
+	b := make([]byte, 0, 96+80*len(es))
+	b = fmt.Appendf(b, `{"format":%q,"version":%d,"entries":[`, dbFormat, dbVersion)
+	for i, e := range es {
+		k := e.key
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		fmt.Fprintf(&b, "\n{\"ip\":%q,\"port\":%d,\"time\":%d,\"count\":%d}", k.IP.String(), k.Port, k.Time, t[k])
+		b = append(b, "\n{\"ip\":"...)
+		if k.IP.Zone() == "" {
+			b = append(b, '"')
+			b = k.IP.AppendTo(b)
+			b = append(b, '"')
+		} else {
+			b = appendJSONString(b, k.IP.String())
+		}
+		b = append(b, `,"port":`...)
+		b = strconv.AppendInt(b, int64(k.Port), 10)
+		b = append(b, `,"time":`...)
+		b = strconv.AppendInt(b, k.Time, 10)
+		b = append(b, `,"count":`...)
+		b = strconv.AppendInt(b, int64(e.count), 10)
+		b = append(b, '}')
 	}
-	b.WriteString("\n]}\n")
-	return b.Bytes()
+	return append(b, "\n]}\n"...)
+}
+
+// appendJSONString appends s as a JSON string. Only an address with a zone
+// (in a table decoded from a file, before NewByIPPort strips it) needs it.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			q, _ := json.Marshal(s) // a string always marshals
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // SaveDB writes the table to the database (the file or the Save callback)
@@ -176,16 +210,16 @@ func (d *ByIPPort) SaveDB() error {
 		d.mu.Unlock()
 		return nil
 	}
-	t := d.tb.snapshot()
+	es := d.tb.entries()
 	d.tb.dirty = false
 	d.mu.Unlock()
 
 	var err error
 	if d.cfg.database != "" {
-		if err = writeFileAtomic(d.cfg.database, encodeDB(t)); err != nil {
+		if err = writeFileAtomic(d.cfg.database, encodeEntries(es)); err != nil {
 			err = fmt.Errorf("dropper: save database: %w", err)
 		}
-	} else if err = d.cfg.save(t); err != nil {
+	} else if err = d.cfg.save(toTable(es)); err != nil {
 		err = fmt.Errorf("dropper: Save: %w", err)
 	}
 	if err != nil {

@@ -349,6 +349,7 @@ func FuzzLoadDB(f *testing.F) {
 		{IP: ip("fe80::1%eth0"), Port: 0, Time: -5}:         MaxCount,
 		{IP: ip("::ffff:192.0.2.1"), Port: 65535, Time: 0}:  1,
 	}))
+	f.Add(encodeDB(Table{{IP: ip("fe80::1%a\"b\\c\x01\u00e4"), Port: 1, Time: 1}: 1})) // a zone that needs escaping
 	f.Add([]byte(`{"format":"poe-dropper-byipport","version":1,"entries":[{"ip":"1.2.3.4","port":1,"time":1,"count":1},{"ip":"1.2.3.4","port":1,"time":1,"count":1}]}`))
 	f.Add([]byte(`{"format":"poe-dropper-byipport","version":1,"entries":null}`))
 	f.Add([]byte(`{"version":1e400}`))

@@ -234,12 +234,30 @@ func (tb *table) maybeCompact() {
 	}
 }
 
-func (tb *table) snapshot() Table {
-	t := make(Table, tb.n)
+// entry is one counter, as copied out of the table.
+type entry struct {
+	key   Key
+	count int
+}
+
+// entries copies the counters out; a slice is quicker to build than a
+// Table, which matters because Run waits while it is built.
+func (tb *table) entries() []entry {
+	es := make([]entry, 0, tb.n)
 	for p, ps := range tb.peers {
 		for _, b := range ps.buckets {
-			t[Key{IP: p.ip, Port: p.port, Time: b.time}] = int(b.count)
+			es = append(es, entry{Key{IP: p.ip, Port: p.port, Time: b.time}, int(b.count)})
 		}
+	}
+	return es
+}
+
+func (tb *table) snapshot() Table { return toTable(tb.entries()) }
+
+func toTable(es []entry) Table {
+	t := make(Table, len(es))
+	for _, e := range es {
+		t[e.key] = e.count
 	}
 	return t
 }

@@ -224,6 +224,9 @@ func NewByIPPort(opts ByIPPortOptions) (*ByIPPort, error) {
 // port 0 of that IP, reach Attempts. Dropped packets count too, so a peer
 // that keeps flooding stays dropped.
 //
+// A from without a valid address (the zero AddrPort, as a caller may get
+// for a transport without IP addresses) is not counted and never dropped.
+//
 // Run does not write the database; call SaveDB for that. Run may be called
 // from any goroutine; it takes the lock only once the packet is known to
 // count.
@@ -263,6 +266,9 @@ func (d *ByIPPort) matches(packet []byte) bool {
 }
 
 func (d *ByIPPort) attempt(from netip.AddrPort) bool {
+	if !from.Addr().IsValid() {
+		return false
+	}
 	p := peer{ip: from.Addr().Unmap().WithZone(""), port: int(from.Port())}
 	now := d.cfg.now().Unix()
 	d.mu.Lock()

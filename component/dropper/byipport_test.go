@@ -220,6 +220,19 @@ func TestRunDecisions(t *testing.T) {
 	}
 }
 
+func TestInvalidSourceNotCounted(t *testing.T) {
+	d, err := NewByIPPort(ByIPPortOptions{Attempts: 1, Interval: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Run([]byte(register), netip.AddrPort{}) || d.RunConn(netip.AddrPort{}) {
+		t.Errorf("a packet from the zero AddrPort was dropped; want passed")
+	}
+	if n := d.Len(); n != 0 {
+		t.Errorf("Len() after packets from the zero AddrPort = %d, want 0", n)
+	}
+}
+
 func TestNewByIPPortConfigErrors(t *testing.T) {
 	load := func() (Table, error) { return nil, nil }
 	tests := []struct {

@@ -5,6 +5,7 @@ go 1.26
 require (
 	github.com/asynkron/protoactor-go v0.0.0-20250909165758-e952b3c0850e
 	github.com/google/uuid v1.6.0
+	go.uber.org/goleak v1.3.0
 )
 
 require (

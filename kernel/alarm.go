@@ -37,10 +37,7 @@ func (c *core) tick() time.Duration {
 }
 
 func (c *core) setTimer(s *Session, name string, due time.Duration, args []any) (AlarmID, error) {
-	var from string
-	if s == c.active.Load() {
-		from = c.activeEvent
-	}
+	from := c.callerState(s)
 	seq, err := c.push(s, s, name, etAlarm, args, int64(due), "", 0, from)
 	return AlarmID(seq), err
 }

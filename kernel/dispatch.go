@@ -50,9 +50,7 @@ func (c *core) enqueue(dest, src *Session, name string, typ evType, args []any, 
 	if c.callers || dest.trace {
 		_, file, line, _ = runtime.Caller(skip + 1)
 	}
-	if src == c.active.Load() {
-		from = c.activeEvent
-	}
+	from = c.callerState(src)
 	_, err := c.push(dest, src, name, typ, args, due, file, line, from)
 	return err
 }
@@ -190,10 +188,7 @@ func (c *core) call(src, dest *Session, name string, args []any, skip int) (any,
 	if c.callers || dest.trace {
 		_, file, line, _ = runtime.Caller(skip + 1)
 	}
-	var from string
-	if src == c.active.Load() {
-		from = c.activeEvent
-	}
+	from := c.callerState(src)
 	if c.parallel {
 		return c.parallelCall(src, dest, name, args, file, line, from)
 	}
@@ -226,7 +221,9 @@ func (c *core) dispatch(dest, src *Session, name string, typ evType, args []any,
 	c.active.Store(dest)
 	c.activeEvent, c.activeType = name, typ
 	c.dispatching++
+	prevEv := c.curEv.Load()
 	ret := c.invokeTrapped(dest, src, name, typ, args, file, line, from)
+	c.curEv.Store(prevEv)
 	c.dispatching--
 	c.active.Store(prevS)
 	c.activeEvent, c.activeType = prevE, prevT
@@ -268,7 +265,7 @@ func (c *core) invokeState(dest, src *Session, name string, args []any, file str
 		args = []any{name, args}
 		name = "_default"
 	}
-	return h(&Event{
+	ev := &Event{
 		Kernel:      dest.view,
 		Session:     dest,
 		Heap:        dest.heap,
@@ -278,7 +275,19 @@ func (c *core) invokeState(dest, src *Session, name string, args []any, file str
 		CallerFile:  file,
 		CallerLine:  line,
 		CallerState: from,
-	})
+	}
+	c.curEv.Store(ev)
+	return h(ev)
+}
+
+// callerState is the state src is handling now, or "" when src is not
+// the session being dispatched. Wheels' goroutines post too, so the
+// current event is published through an atomic pointer.
+func (c *core) callerState(src *Session) string {
+	if ev := c.curEv.Load(); ev != nil && ev.Session == src {
+		return ev.State
+	}
+	return ""
 }
 
 // handlerPanic is POE's exception path: a panic in _stop, in a DIE handler

@@ -123,6 +123,7 @@ type core struct {
 	// The rest belongs to the goroutine running handlers.
 	kses        *Session
 	active      atomic.Pointer[Session]
+	curEv       atomic.Pointer[Event] // the Event being handled, for CallerState
 	activeEvent string
 	activeType  evType
 	marked      []*Session // guarded by qmu, written by the loop only

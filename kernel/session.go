@@ -26,9 +26,9 @@ type Session struct {
 	nChildren             int
 	states                States
 	sharedStates          bool // states belongs to the creator until State changes it
-	heap     Heap
-	trace    bool
-	warnDflt bool
+	heap                  Heap
+	trace                 bool
+	warnDflt              bool
 
 	// Guarded by c.qmu: events queued to and from this session, and the
 	// reference count POE keeps: 1 for any events to it, 1 for any events

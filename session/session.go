@@ -86,8 +86,6 @@ func Create(opts Options) (*kernel.Session, error) {
 	return k.CreateSession(spec)
 }
 
-var handlerType = reflect.TypeOf((*kernel.Event)(nil))
-
 func bindObject(states kernel.States, os ObjectStates) error {
 	if os.Object == nil {
 		return fmt.Errorf("session: object states with a nil object")
@@ -114,7 +112,6 @@ func bindObject(states kernel.States, os ObjectStates) error {
 			return err
 		}
 	}
-	_ = handlerType
 	return nil
 }
 

@@ -1,0 +1,44 @@
+SHELL := /bin/bash
+# POE for Go. `make test` is what CI runs (with `make lint` and
+# `make conformance`); see .ci/run for the packages the peers need.
+GO      ?= go
+PKGS    := ./...
+FUZZTIME ?= 10s
+
+.PHONY: run test lint fuzz conformance bench perl-peers
+
+## run: the flagship example (the SOCKS proxy once it exists; until then a kernel example)
+run:
+	$(GO) run ./examples/countdown
+
+## test: vet and the whole suite under the race detector
+test:
+	$(GO) vet $(PKGS)
+	$(GO) test -race -count=1 -timeout 9m $(PKGS)
+
+## lint: gofmt, vet, and staticcheck when it is installed
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt -l:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	@if command -v staticcheck >/dev/null 2>&1; then staticcheck $(PKGS); else echo "staticcheck not installed: skipped"; fi
+
+## fuzz: every fuzz target for FUZZTIME each
+fuzz:
+	@for pkg in $$($(GO) list $(PKGS)); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run XXX -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+## perl-peers: install Perl POE (the conformance oracle) when missing
+perl-peers:
+	@perl -MPOE -e1 2>/dev/null || { apt-get update && apt-get install -y libpoe-perl; }
+
+## conformance: Perl POE programs and their Go ports, outputs compared
+conformance: perl-peers
+	POE_REQUIRE_PEERS=1 $(GO) test -count=1 -v -run 'TestConformance' ./conformance/ | grep -E '^(=== RUN|--- FAIL|ok|FAIL|PASS)' | grep -v '=== RUN' ; exit $${PIPESTATUS[0]}
+
+## bench: Go next to Perl POE and plain Go, ratios printed
+bench:
+	@if [ -x bench/run.sh ]; then bench/run.sh; fi
+	$(GO) test -run XXX -bench . -benchtime 1000000x ./kernel/

@@ -2,6 +2,7 @@ package kernel_test
 
 import (
 	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"github.com/seed02617006/poe/kernel"
@@ -113,4 +114,78 @@ func BenchmarkCreateAliasSession(b *testing.B) {
 	}
 	b.StopTimer()
 	k.Stop()
+}
+
+// BenchmarkPairs runs 8 independent ping-pong pairs, serial and parallel:
+// each op is one event.
+func BenchmarkPairs(b *testing.B) {
+	for _, mode := range []struct {
+		name string
+		opts []kernel.Option
+	}{{"serial", nil}, {"parallel", []kernel.Option{kernel.Parallel()}}} {
+		b.Run(mode.name, func(b *testing.B) {
+			k := kernel.New(mode.opts...)
+			var total atomic.Int64
+			pingPongPairs(b, k, 8, max(b.N/16, 1), &total)
+			b.ReportAllocs()
+			b.ResetTimer()
+			if err := k.Run(); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}
+
+// BenchmarkFanOutIn posts work from one session to 16 workers, which
+// answer back: each op is one request and its answer.
+func BenchmarkFanOutIn(b *testing.B) {
+	for _, mode := range []struct {
+		name string
+		opts []kernel.Option
+	}{{"serial", nil}, {"parallel", []kernel.Option{kernel.Parallel()}}} {
+		b.Run(mode.name, func(b *testing.B) {
+			k := kernel.New(mode.opts...)
+			const workers = 16
+			for i := 0; i < workers; i++ {
+				name := fmt.Sprint("w", i)
+				create(b, k, kernel.States{
+					"_start": func(e *kernel.Event) any { e.Kernel.AliasSet(name); return nil },
+					"work": func(e *kernel.Event) any {
+						sum := 0
+						for j := 0; j < 200; j++ {
+							sum += j * e.Args[0].(int)
+						}
+						e.Kernel.Post(e.Sender, "done", sum)
+						return nil
+					},
+					"bye": func(e *kernel.Event) any { e.Kernel.AliasRemove(name); return nil },
+				})
+			}
+			left, sent := b.N, 0
+			create(b, k, kernel.States{
+				"_start": func(e *kernel.Event) any {
+					for ; sent < min(b.N, 256); sent++ {
+						e.Kernel.Post(fmt.Sprint("w", sent%workers), "work", sent)
+					}
+					return nil
+				},
+				"done": func(e *kernel.Event) any {
+					if left--; left == 0 {
+						for i := 0; i < workers; i++ {
+							e.Kernel.Post(fmt.Sprint("w", i), "bye")
+						}
+					} else if sent < b.N {
+						e.Kernel.Post(e.Sender, "work", sent)
+						sent++
+					}
+					return nil
+				},
+			})
+			b.ReportAllocs()
+			b.ResetTimer()
+			if err := k.Run(); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
 }

@@ -22,19 +22,16 @@ type SessionSpec struct {
 // kernel while Run is not running.
 func (k *Kernel) CreateSession(spec SessionSpec) (*Session, error) {
 	c := k.c
-	if c.parallel {
-		return c.parallelCreate(k, spec)
-	}
 	parent := k.cur()
 	if parent.dead {
 		return nil, ErrNoSuchSession
 	}
 	s := c.newSession(parent, spec)
-	ret := c.dispatch(s, parent, "_start", etStart, spec.Args, "", 0, "")
+	ret := c.dispatch(k.ch, s, parent, "_start", etStart, spec.Args, "", 0, "")
 	if s.dead {
 		return s, nil
 	}
-	c.dispatch(s.parent, c.kses, "_child", etChild, []any{"create", s, ret}, "", 0, "")
+	c.dispatch(k.ch, s.parent, c.kses, "_child", etChild, []any{"create", s, ret}, "", 0, "")
 	if s.dead {
 		return s, nil
 	}
@@ -60,12 +57,17 @@ func (c *core) newSession(parent *Session, spec SessionSpec) *Session {
 	c.nextID++
 	c.byID[s.id] = s
 	c.nmu.Unlock()
+	c.smu.Lock()
 	parent.addChild(s)
+	c.smu.Unlock()
 	c.refInc(parent)
-	c.sessions++
+	if c.parallel {
+		c.newMailbox(s)
+	}
 	// POE marks a new session at once: if _start leaves it nothing, the
 	// sweep takes it.
 	c.qmu.Lock()
+	c.sessions++
 	c.markLocked(s)
 	c.qmu.Unlock()
 	return s
@@ -109,8 +111,8 @@ func (k *Kernel) DetachChild(child *Session) error {
 	if me == c.kses || child.parent != me {
 		return ErrNotPermitted
 	}
-	c.dispatch(me, c.kses, "_child", etChild, []any{"lose", child, nil}, "", 0, "")
-	c.dispatch(child, c.kses, "_parent", etParent, []any{me, c.kses}, "", 0, "")
+	c.dispatch(k.ch, me, c.kses, "_child", etChild, []any{"lose", child, nil}, "", 0, "")
+	c.dispatch(k.ch, child, c.kses, "_parent", etParent, []any{me, c.kses}, "", 0, "")
 	c.moveChild(child, c.kses)
 	return nil
 }
@@ -130,18 +132,20 @@ func (k *Kernel) DetachMyself() error {
 		return ErrNotPermitted
 	}
 	if !(me == c.active.Load() && c.activeType&etStart != 0) {
-		c.dispatch(old, c.kses, "_child", etChild, []any{"lose", me, nil}, "", 0, "")
+		c.dispatch(k.ch, old, c.kses, "_child", etChild, []any{"lose", me, nil}, "", 0, "")
 	}
-	c.dispatch(me, c.kses, "_parent", etParent, []any{old, c.kses}, "", 0, "")
+	c.dispatch(k.ch, me, c.kses, "_parent", etParent, []any{old, c.kses}, "", 0, "")
 	c.moveChild(me, c.kses)
 	return nil
 }
 
 func (c *core) moveChild(s, to *Session) {
+	c.smu.Lock()
 	old := s.parent
 	old.removeChild(s)
-	c.refDec(old)
 	to.addChild(s)
+	c.smu.Unlock()
+	c.refDec(old)
 	c.refInc(to)
 }
 
@@ -162,13 +166,18 @@ func (k *Kernel) RefcountDecrement(id int, tag string) (int, error) {
 	if s == nil || s == k.c.kses {
 		return 0, ErrNoSuchSession
 	}
-	if s.extref[tag] <= 0 {
+	k.c.smu.Lock()
+	n := s.extref[tag]
+	k.c.smu.Unlock()
+	if n <= 0 {
 		return 0, ErrInvalid
 	}
 	return k.c.extrefDec(s, tag), nil
 }
 
 func (c *core) extrefInc(s *Session, tag string) int {
+	c.smu.Lock()
+	defer c.smu.Unlock()
 	if s.extref == nil {
 		s.extref = make(map[string]int)
 	}
@@ -182,6 +191,8 @@ func (c *core) extrefInc(s *Session, tag string) int {
 }
 
 func (c *core) extrefDec(s *Session, tag string) int {
+	c.smu.Lock()
+	defer c.smu.Unlock()
 	n := s.extref[tag] - 1
 	if n > 0 {
 		s.extref[tag] = n
@@ -194,7 +205,10 @@ func (c *core) extrefDec(s *Session, tag string) int {
 }
 
 func (c *core) extrefDecIfAlive(s *Session, tag string) {
-	if !s.dead && s.extref[tag] > 0 {
+	c.smu.Lock()
+	live := !s.gone.Load() && s.extref[tag] > 0
+	c.smu.Unlock()
+	if live {
 		c.extrefDec(s, tag)
 	}
 }
@@ -207,8 +221,10 @@ func (k *Kernel) HandleAdd(h io.Closer) error {
 	if s == k.c.kses || s.dead {
 		return ErrNoSuchSession
 	}
+	k.c.smu.Lock()
 	s.handles = append(s.handles, h)
 	k.c.handles++
+	k.c.smu.Unlock()
 	k.c.refInc(s)
 	return nil
 }
@@ -217,12 +233,15 @@ func (k *Kernel) HandleAdd(h io.Closer) error {
 // it. Wheels call it from Close, in a handler of their session.
 func (k *Kernel) HandleRemove(h io.Closer) {
 	s := k.cur()
+	k.c.smu.Lock()
 	for i, x := range s.handles {
 		if x == h {
 			s.handles = append(s.handles[:i], s.handles[i+1:]...)
 			k.c.handles--
+			k.c.smu.Unlock()
 			k.c.refDec(s)
 			return
 		}
 	}
+	k.c.smu.Unlock()
 }

@@ -3,6 +3,8 @@ package kernel
 import (
 	"fmt"
 	"runtime"
+
+	"github.com/asynkron/protoactor-go/actor"
 )
 
 // resolve finds a session by *Session, ID (int) or alias (string).
@@ -83,10 +85,16 @@ func (c *core) push(dest, src *Session, name string, typ evType, args []any, due
 	*e = event{dest: dest, src: src, name: name, typ: typ, args: args, file: file, line: line, from: from}
 	c.seq++
 	e.seq = c.seq
-	if typ&etAlarm != 0 {
+	var box actor.Mailbox
+	switch {
+	case typ&etAlarm != 0:
 		e.due = due
 		c.q.pushTimer(e)
-	} else {
+	case c.parallel:
+		e.due = c.clock
+		c.pending++
+		box = dest.pbox
+	default:
 		e.due = c.clock
 		c.q.pushFIFO(e)
 	}
@@ -109,6 +117,9 @@ func (c *core) push(dest, src *Session, name string, typ evType, args []any, due
 	}
 	seq := e.seq
 	c.qmu.Unlock()
+	if box != nil {
+		box.PostUserMessage(e)
+	}
 	return seq, nil
 }
 
@@ -129,7 +140,7 @@ func (c *core) unrefEventLocked(e *event) {
 
 // recycle returns a dispatched event to the free list; qmu must be held.
 func (c *core) recycle(e *event) {
-	if len(c.freeEv) < 1024 {
+	if len(c.freeEv) < 1024 && !c.parallel {
 		*e = event{}
 		c.freeEv = append(c.freeEv, e)
 	}
@@ -176,10 +187,10 @@ func (k *Kernel) Call(dest any, event string, args ...any) (any, error) {
 	if s == nil {
 		return nil, ErrNoSuchSession
 	}
-	return k.c.call(k.c.senderFor(k.s), s, event, args, 1)
+	return k.c.call(k.ch, k.c.senderFor(k.s), s, event, args, 1)
 }
 
-func (c *core) call(src, dest *Session, name string, args []any, skip int) (any, error) {
+func (c *core) call(ch *chain, src, dest *Session, name string, args []any, skip int) (any, error) {
 	if dest.dead {
 		return nil, ErrNoSuchSession
 	}
@@ -190,31 +201,39 @@ func (c *core) call(src, dest *Session, name string, args []any, skip int) (any,
 	}
 	from := c.callerState(src)
 	if c.parallel {
-		return c.parallelCall(src, dest, name, args, file, line, from)
+		return c.parallelCall(ch, src, dest, name, args, file, line, from)
 	}
 	var ret any
 	if dest == src && dest == c.active.Load() {
 		// POE calls its own session's handler directly: no new
 		// active event and no exception trap.
-		ret = c.invokeState(dest, src, name, args, file, line, from)
+		ret = c.invokeState(dest.view, dest, src, name, args, file, line, from)
 	} else {
-		ret = c.dispatch(dest, src, name, etCall, args, file, line, from)
+		ret = c.dispatch(nil, dest, src, name, etCall, args, file, line, from)
 	}
-	if c.exception != nil && src == c.kses && c.dispatching == 0 {
+	if src == c.kses && c.dispatching == 0 {
 		// A call from outside any session: POE rethrows at once.
-		err := c.exception
-		c.exception = nil
-		return ret, err
+		if err := c.takeException(); err != nil {
+			return ret, err
+		}
 	}
 	return ret, nil
 }
 
 // dispatch runs dest's handler for an event, trapping panics.
-func (c *core) dispatch(dest, src *Session, name string, typ evType, args []any, file string, line int, from string) any {
+// In Parallel mode it runs on ch, the call chain of the caller.
+func (c *core) dispatch(ch *chain, dest, src *Session, name string, typ evType, args []any, file string, line int, from string) any {
 	if dest == c.kses {
 		return c.kernelEvent(name, args)
 	}
-	if dest.dead || typ&etGC != 0 {
+	if typ&etGC != 0 {
+		return nil
+	}
+	if c.parallel {
+		ret, _ := c.pdispatch(ch, dest, src, name, typ, args, file, line, from)
+		return ret
+	}
+	if dest.dead {
 		return nil
 	}
 	prevS, prevE, prevT := c.active.Load(), c.activeEvent, c.activeType
@@ -222,7 +241,7 @@ func (c *core) dispatch(dest, src *Session, name string, typ evType, args []any,
 	c.activeEvent, c.activeType = name, typ
 	c.dispatching++
 	prevEv := c.curEv.Load()
-	ret := c.invokeTrapped(dest, src, name, typ, args, file, line, from)
+	ret := c.invokeTrapped(dest.view, dest, src, name, typ, args, file, line, from)
 	c.curEv.Store(prevEv)
 	c.dispatching--
 	c.active.Store(prevS)
@@ -233,7 +252,7 @@ func (c *core) dispatch(dest, src *Session, name string, typ evType, args []any,
 	return ret
 }
 
-func (c *core) invokeTrapped(dest, src *Session, name string, typ evType, args []any, file string, line int, from string) (ret any) {
+func (c *core) invokeTrapped(view *Kernel, dest, src *Session, name string, typ evType, args []any, file string, line int, from string) (ret any) {
 	defer func() {
 		if r := recover(); r != nil {
 			ret = nil
@@ -241,12 +260,12 @@ func (c *core) invokeTrapped(dest, src *Session, name string, typ evType, args [
 			c.handlerPanic(&Exception{Err: panicError(r), Event: name, Dest: dest, Source: src, FromState: from, File: f, Line: l}, typ)
 		}
 	}()
-	return c.invokeState(dest, src, name, args, file, line, from)
+	return c.invokeState(view, dest, src, name, args, file, line, from)
 }
 
 // invokeState is POE::Session's _invoke_state: find the handler, fall back
 // to _default, and call it.
-func (c *core) invokeState(dest, src *Session, name string, args []any, file string, line int, from string) any {
+func (c *core) invokeState(view *Kernel, dest, src *Session, name string, args []any, file string, line int, from string) any {
 	if dest.trace {
 		fmt.Fprintf(c.out, "%d -> %s (from %s at %d)\n", dest.id, name, file, line)
 	}
@@ -266,7 +285,7 @@ func (c *core) invokeState(dest, src *Session, name string, args []any, file str
 		name = "_default"
 	}
 	ev := &Event{
-		Kernel:      dest.view,
+		Kernel:      view,
 		Session:     dest,
 		Heap:        dest.heap,
 		State:       name,
@@ -302,9 +321,25 @@ func (c *core) handlerPanic(x *Exception, typ evType) {
 }
 
 func (c *core) recordException(err error) {
+	c.exMu.Lock()
 	if c.exception == nil {
 		c.exception = err
 	}
+	c.exMu.Unlock()
+}
+
+func (c *core) takeException() error {
+	c.exMu.Lock()
+	err := c.exception
+	c.exception = nil
+	c.exMu.Unlock()
+	return err
+}
+
+func (c *core) hasException() bool {
+	c.exMu.Lock()
+	defer c.exMu.Unlock()
+	return c.exception != nil
 }
 
 // kernelEvent handles events sent to the kernel's own session.
@@ -319,7 +354,8 @@ func (c *core) kernelEvent(name string, args []any) any {
 		// POE: after an IDLE that sessions handled, if the kernel is
 		// still idle, the ZOMBIE signal stops everything.
 		c.qmu.Lock()
-		idle := c.q.len() == 0
+		// In Parallel mode the IDLE being handled is itself pending.
+		idle := c.q.len() == 0 && (c.pending == 0 || (c.parallel && c.pending == 1))
 		c.qmu.Unlock()
 		if idle && c.handles == 0 {
 			_, _ = c.push(c.kses, c.kses, "_signal", etSignal, []any{"ZOMBIE"}, 0, "", 0, "")

@@ -36,6 +36,20 @@
 // registry, and gets a PID that protoactor code can send to, when PID is
 // first called.
 //
+// # Parallel mode
+//
+// New(Parallel()) runs sessions concurrently: each session has a
+// protoactor mailbox, run by a pool of one worker per core, and handles
+// one event at a time. Order is kept per sender→receiver pair. Call is
+// synchronous and re-entrant along one call chain (A calls B calls A), and
+// costs a compare-and-swap more than a function call when the target is
+// idle; a Call that would wait on a chain that waits on it returns
+// ErrDeadlock. Timers, aliases, signals, GC, parent/child events, DIE and
+// Stop keep their meaning; IDLE fires when no event is pending anywhere.
+// Use e.Kernel (not the package functions or the root kernel) in handlers:
+// it carries the handler's call chain. Session IDs are assigned in
+// creation order; RunOneTimeslice does nothing.
+//
 // # Goroutines
 //
 // Run dispatches on the goroutine that calls it. Handlers may call every

@@ -68,8 +68,9 @@ func (e *Event) Arg(i int) any {
 // called from any goroutine; a goroutine of your own should use Outside(),
 // whose SENDER is the kernel.
 type Kernel struct {
-	c *core
-	s *Session // nil on the root kernel
+	c  *core
+	s  *Session // nil on the root kernel
+	ch *chain   // in Parallel mode, the call chain of the handler it was given to
 }
 
 // Option configures a kernel made by New.
@@ -120,6 +121,15 @@ type core struct {
 	aliases map[string]*Session
 	nextID  int
 
+	// smu guards the session tree, signal watchers, extra references and
+	// handles. It is held only while they change, never around a handler.
+	smu sync.Mutex
+
+	// pending counts events handed to Parallel mode's mailboxes and not
+	// yet handled (guarded by qmu).
+	pending int
+	par     parallelState
+
 	// The rest belongs to the goroutine running handlers.
 	kses        *Session
 	active      atomic.Pointer[Session]
@@ -132,6 +142,7 @@ type core struct {
 	extrefs     int // sessions' extra-reference tags, all sessions
 	handles     int // wheels and other I/O, all sessions
 	sig         signals
+	exMu        sync.Mutex
 	exception   error
 	running     bool
 	dispatching int
@@ -171,6 +182,9 @@ func New(opts ...Option) *Kernel {
 	c.origin = time.Now().Add(-c.now())
 	c.kses = &Session{c: c, id: 0, states: States{}}
 	c.kses.view = &Kernel{c: c, s: c.kses}
+	if c.parallel {
+		c.initParallel()
+	}
 	c.byID[0] = c.kses
 	c.nextID = 1
 	c.sig.init()

@@ -190,7 +190,11 @@ func TestFakeClockTimers(t *testing.T) {
 			e.Kernel.DelayClear("gone")
 			return nil
 		},
-		"one":   func(e *kernel.Event) any { fired = append(fired, "one"); e.Kernel.DelayAdjust(id, 10*time.Second); return nil },
+		"one": func(e *kernel.Event) any {
+			fired = append(fired, "one")
+			e.Kernel.DelayAdjust(id, 10*time.Second)
+			return nil
+		},
 		"three": func(e *kernel.Event) any { fired = append(fired, "three"); return nil },
 		"five":  func(e *kernel.Event) any { fired = append(fired, "five"); return nil },
 	})
@@ -332,10 +336,17 @@ func TestGoldenLifecycle(t *testing.T) {
 	now := time.Duration(0)
 	k := kernel.New(kernel.WithClock(func() time.Duration { return now }))
 	child := kernel.States{
-		"_start":  func(e *kernel.Event) any { log("%d _start from %d", e.Session.ID(), e.Sender.ID()); e.Kernel.Delay("tick", time.Second); return "hi" },
-		"tick":    func(e *kernel.Event) any { log("%d tick", e.Session.ID()); return nil },
-		"_parent": func(e *kernel.Event) any { log("%d _parent %d -> %d", e.Session.ID(), id(e.Args[0]), id(e.Args[1])); return nil },
-		"_stop":   func(e *kernel.Event) any { log("%d _stop", e.Session.ID()); return "bye" },
+		"_start": func(e *kernel.Event) any {
+			log("%d _start from %d", e.Session.ID(), e.Sender.ID())
+			e.Kernel.Delay("tick", time.Second)
+			return "hi"
+		},
+		"tick": func(e *kernel.Event) any { log("%d tick", e.Session.ID()); return nil },
+		"_parent": func(e *kernel.Event) any {
+			log("%d _parent %d -> %d", e.Session.ID(), id(e.Args[0]), id(e.Args[1]))
+			return nil
+		},
+		"_stop": func(e *kernel.Event) any { log("%d _stop", e.Session.ID()); return "bye" },
 	}
 	create(t, k, kernel.States{
 		"_start": func(e *kernel.Event) any {

@@ -1,14 +1,399 @@
 package kernel
 
-import "errors"
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
 
-var errParallelTODO = errors.New("kernel: parallel mode is not built yet")
+	"github.com/asynkron/protoactor-go/actor"
+)
 
-func (c *core) runParallel() error { return errParallelTODO }
-func (c *core) parallelStop()      {}
-func (c *core) parallelCreate(k *Kernel, spec SessionSpec) (*Session, error) {
-	return nil, errParallelTODO
+// Parallel mode runs every session on its own protoactor mailbox: sessions
+// handle events concurrently, each session one handler at a time, and the
+// order of events from one sender to one receiver is kept (a mailbox is a
+// FIFO). What the POE-faithful loop does between events, the goroutine
+// that handled an event does here: it releases the event's references,
+// sweeps sessions left with nothing, and tests for IDLE.
+//
+// A session's handlers are serialised by an execution lock owned by a call
+// chain: the mailbox run that started handling an event, and every Call
+// made from it. A Call into a session that the same chain holds re-enters
+// it, as POE's call does; a Call into a busy session waits, unless waiting
+// would close a cycle of chains, which is ErrDeadlock.
+
+// chain is one synchronous chain of handlers.
+type chain struct {
+	waitingFor *Session // guarded by parallelState.mu
+	sigHandled bool
 }
-func (c *core) parallelCall(src, dest *Session, name string, args []any, file string, line int, from string) (any, error) {
-	return nil, errParallelTODO
+
+type parallelState struct {
+	mu   sync.Mutex // guards chain.waitingFor and waits on cond
+	cond *sync.Cond
+	pool *workerPool
+
+	doneMu sync.Mutex
+	done   chan struct{}
+	timers sync.WaitGroup
+	quit   chan struct{}
+}
+
+func (c *core) initParallel() {
+	c.par.cond = sync.NewCond(&c.par.mu)
+	c.par.pool = newWorkerPool(runtime.GOMAXPROCS(0))
+	c.newMailbox(c.kses)
+}
+
+func (c *core) newMailbox(s *Session) {
+	s.runChain = &chain{}
+	s.runView = &Kernel{c: c, s: s, ch: s.runChain}
+	mb := actor.UnboundedLockfree()()
+	mb.RegisterHandlers(s, c.par.pool)
+	mb.Start()
+	s.pbox = mb
+}
+
+// acquire makes ch the owner of s's execution lock, re-entering if ch
+// already owns it.
+func (c *core) acquire(s *Session, ch *chain) error {
+	if s.owner.CompareAndSwap(nil, ch) {
+		s.depth = 1
+		return nil
+	}
+	if s.owner.Load() == ch {
+		s.depth++
+		return nil
+	}
+	p := &c.par
+	p.mu.Lock()
+	s.waiters.Add(1)
+	defer func() {
+		s.waiters.Add(-1)
+		p.mu.Unlock()
+	}()
+	for {
+		if s.owner.CompareAndSwap(nil, ch) {
+			s.depth = 1
+			return nil
+		}
+		owner := s.owner.Load()
+		if owner == nil {
+			continue
+		}
+		// Would waiting close a cycle? Follow who waits for whom.
+		for o, n := owner, 0; o != nil && n < 1<<16; n++ {
+			if o == ch {
+				return ErrDeadlock
+			}
+			w := o.waitingFor
+			if w == nil {
+				break
+			}
+			o = w.owner.Load()
+		}
+		ch.waitingFor = s
+		p.cond.Wait()
+		ch.waitingFor = nil
+	}
+}
+
+func (c *core) release(s *Session) {
+	s.depth--
+	if s.depth > 0 {
+		return
+	}
+	s.owner.Store(nil)
+	if s.waiters.Load() > 0 {
+		c.par.mu.Lock()
+		c.par.cond.Broadcast()
+		c.par.mu.Unlock()
+	}
+}
+
+// pdispatch runs dest's handler on chain ch under dest's execution lock.
+func (c *core) pdispatch(ch *chain, dest, src *Session, name string, typ evType, args []any, file string, line int, from string) (any, error) {
+	if dest.gone.Load() {
+		return nil, ErrNoSuchSession
+	}
+	if ch == nil {
+		ch = &chain{}
+	}
+	if err := c.acquire(dest, ch); err != nil {
+		return nil, err
+	}
+	view := dest.runView
+	if ch != dest.runChain {
+		view = &Kernel{c: c, s: dest, ch: ch}
+	}
+	ret := c.invokeTrapped(view, dest, src, name, typ, args, file, line, from)
+	c.release(dest)
+	if typ&(etCall|etStart|etStop) == 0 {
+		ret = nil
+	}
+	return ret, nil
+}
+
+func (c *core) parallelCall(ch *chain, src, dest *Session, name string, args []any, file string, line int, from string) (any, error) {
+	if ch != nil && dest == src && dest.owner.Load() == ch {
+		// A call to one's own session: a plain function call, and a
+		// panic propagates to the caller, as in POE.
+		return c.invokeState(&Kernel{c: c, s: dest, ch: ch}, dest, src, name, args, file, line, from), nil
+	}
+	ret, err := c.pdispatch(ch, dest, src, name, etCall, args, file, line, from)
+	if err == nil && src == c.kses && ch == nil {
+		if x := c.takeException(); x != nil {
+			return ret, x
+		}
+	}
+	return ret, err
+}
+
+// InvokeUserMessage implements actor.MessageInvoker: a protoactor mailbox
+// hands the session one queued event. Only Parallel mode uses it.
+func (s *Session) InvokeUserMessage(msg any) {
+	e, ok := msg.(*event)
+	if !ok {
+		return
+	}
+	c := s.c
+	// Only one mailbox run of a session is active at a time, so the
+	// session's own chain can serve every run.
+	ch := s.runChain
+	*ch = chain{}
+	// Events to a session that has begun to stop are dropped, as POE
+	// drops them when it frees the session.
+	if !e.dest.closing.Load() && !e.src.gone.Load() {
+		switch {
+		case e.typ&etSignal != 0:
+			c.dispatchSignal(ch, e)
+		case e.typ&etGC != 0:
+		default:
+			c.dispatch(ch, e.dest, e.src, e.name, e.typ, e.args, e.file, e.line, e.from)
+		}
+	}
+	c.qmu.Lock()
+	c.unrefEventLocked(e)
+	if len(c.marked) > 0 {
+		c.qmu.Unlock()
+		c.sweep(ch)
+		c.qmu.Lock()
+	}
+	// The event stays pending until its sweep is done, so that no
+	// other worker finds the kernel idle while sessions are stopping.
+	c.pending--
+	idle := c.pending == 0
+	c.qmu.Unlock()
+	if c.hasException() {
+		c.stopAll(ch)
+	}
+	if idle {
+		c.testIdleParallel()
+	}
+}
+
+// InvokeSystemMessage implements actor.MessageInvoker. Sessions have no
+// protoactor supervision, so there is nothing to do.
+func (s *Session) InvokeSystemMessage(any) {}
+
+// EscalateFailure implements actor.MessageInvoker. Handlers' panics are
+// trapped before they reach the mailbox, so this reports a kernel fault.
+func (s *Session) EscalateFailure(reason any, _ any) {
+	s.c.recordException(fmt.Errorf("kernel: mailbox failure in %v: %v", s, reason))
+	s.c.par.allStopped()
+}
+
+// testIdleParallel posts IDLE when nothing is pending anywhere.
+func (c *core) testIdleParallel() {
+	c.smu.Lock()
+	quiet := c.handles == 0 && c.extrefs == 0 && c.sig.pidCount == 0
+	c.smu.Unlock()
+	if !quiet {
+		return
+	}
+	c.qmu.Lock()
+	idle := c.pending == 0 && c.q.len() == 0 && c.sessions > 0 && c.running
+	c.qmu.Unlock()
+	if idle {
+		_, _ = c.push(c.kses, c.kses, "_signal", etSignal, []any{"IDLE"}, 0, "", 0, "")
+	}
+}
+
+func (c *core) runParallel() error {
+	c.qmu.Lock()
+	n := c.sessions
+	c.qmu.Unlock()
+	if n == 0 {
+		return c.takeException()
+	}
+	p := &c.par
+	p.doneMu.Lock()
+	p.done = make(chan struct{})
+	done := p.done
+	p.doneMu.Unlock()
+	p.quit = make(chan struct{})
+	c.running = true
+	c.sig.watchKernel(c, "IDLE")
+	p.pool.start()
+	p.timers.Add(1)
+	go c.timerLoop()
+	c.testIdleParallel()
+	<-done
+	close(p.quit)
+	c.qmu.Lock()
+	if c.sleeping {
+		c.sleeping = false
+		select {
+		case c.wake <- struct{}{}:
+		default:
+		}
+	}
+	c.qmu.Unlock()
+	p.timers.Wait()
+	p.pool.stop()
+	c.running = false
+	c.finalize()
+	c.qmu.Lock()
+	c.pending = 0
+	c.qmu.Unlock()
+	c.newMailbox(c.kses) // its last run may have been dropped with the pool
+	return c.takeException()
+}
+
+// allStopped ends runParallel once the last session is gone.
+func (p *parallelState) allStopped() {
+	p.doneMu.Lock()
+	if p.done != nil {
+		select {
+		case <-p.done:
+		default:
+			close(p.done)
+		}
+	}
+	p.doneMu.Unlock()
+}
+
+// timerLoop hands due timers to their sessions' mailboxes.
+func (c *core) timerLoop() {
+	defer c.par.timers.Done()
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	for {
+		c.qmu.Lock()
+		var due []*event
+		wait := time.Duration(-1)
+		now := int64(c.now())
+		for len(c.q.timers) > 0 {
+			e := c.q.timers[0]
+			if e.due > now {
+				wait = time.Duration(e.due - now)
+				break
+			}
+			c.q.remove(e)
+			c.pending++
+			due = append(due, e)
+		}
+		if now > c.clock {
+			c.clock = now
+		}
+		if len(due) == 0 {
+			c.sleeping = true
+		}
+		c.qmu.Unlock()
+		for _, e := range due {
+			e.dest.pbox.PostUserMessage(e)
+		}
+		if len(due) > 0 {
+			continue
+		}
+		if wait < 0 {
+			wait = time.Hour
+		}
+		t.Reset(wait)
+		select {
+		case <-c.par.quit:
+			return
+		case <-c.wake:
+		case <-t.C:
+		}
+		c.qmu.Lock()
+		c.sleeping = false
+		c.qmu.Unlock()
+	}
+}
+
+func (c *core) parallelStop(k *Kernel) {
+	ch := k.ch
+	if ch == nil {
+		ch = &chain{}
+	}
+	c.stopAll(ch)
+}
+
+// workerPool is the protoactor Dispatcher of Parallel mode: a fixed set of
+// goroutines, one per core, that run mailboxes. Work scheduled before Run
+// waits for Run to start the workers.
+type workerPool struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	queue   []func()
+	n       int
+	running bool
+	wg      sync.WaitGroup
+}
+
+func newWorkerPool(n int) *workerPool {
+	p := &workerPool{n: max(n, 1)}
+	p.cond = sync.NewCond(&p.mu)
+	return p
+}
+
+// Schedule implements actor.Dispatcher.
+func (p *workerPool) Schedule(fn func()) {
+	p.mu.Lock()
+	p.queue = append(p.queue, fn)
+	p.mu.Unlock()
+	p.cond.Signal()
+}
+
+// Throughput implements actor.Dispatcher: events a mailbox handles before
+// it yields its worker.
+func (p *workerPool) Throughput() int { return 64 }
+
+func (p *workerPool) start() {
+	p.mu.Lock()
+	p.running = true
+	p.mu.Unlock()
+	for i := 0; i < p.n; i++ {
+		p.wg.Add(1)
+		go p.work()
+	}
+}
+
+func (p *workerPool) work() {
+	defer p.wg.Done()
+	for {
+		p.mu.Lock()
+		for len(p.queue) == 0 && p.running {
+			p.cond.Wait()
+		}
+		if !p.running {
+			p.mu.Unlock()
+			return
+		}
+		fn := p.queue[0]
+		p.queue[0] = nil
+		p.queue = p.queue[1:]
+		p.mu.Unlock()
+		fn()
+	}
+}
+
+func (p *workerPool) stop() {
+	p.mu.Lock()
+	p.running = false
+	p.queue = nil
+	p.mu.Unlock()
+	p.cond.Broadcast()
+	p.wg.Wait()
 }

@@ -37,6 +37,9 @@ func (k *Kernel) Run() error {
 // that owns the kernel, not from a handler.
 func (k *Kernel) RunOneTimeslice() {
 	c := k.c
+	if c.parallel {
+		return
+	}
 	if c.sessions == 0 {
 		c.finalize()
 		return
@@ -47,7 +50,7 @@ func (k *Kernel) RunOneTimeslice() {
 	if c.stopReq {
 		c.stopReq = false
 		c.qmu.Unlock()
-		c.stopAll()
+		c.stopAll(nil)
 		c.qmu.Lock()
 	}
 	c.runBatch()
@@ -61,7 +64,7 @@ func (k *Kernel) RunOneTimeslice() {
 func (k *Kernel) Stop() {
 	c := k.c
 	if c.parallel {
-		c.parallelStop()
+		c.parallelStop(k)
 		return
 	}
 	if k.s == c.kses || (k.s == nil && c.running && c.dispatching == 0) {
@@ -77,13 +80,7 @@ func (k *Kernel) Stop() {
 		c.qmu.Unlock()
 		return
 	}
-	c.stopAll()
-}
-
-func (c *core) takeException() error {
-	err := c.exception
-	c.exception = nil
-	return err
+	c.stopAll(nil)
 }
 
 // testIdle posts the IDLE signal when only aliases keep sessions alive:
@@ -116,7 +113,7 @@ func (c *core) waitDue() bool {
 		if c.stopReq {
 			c.stopReq = false
 			c.qmu.Unlock()
-			c.stopAll()
+			c.stopAll(nil)
 			c.qmu.Lock()
 			return c.sessions > 0
 		}
@@ -174,18 +171,18 @@ func (c *core) runBatch() {
 		c.unrefEventLocked(e)
 		c.qmu.Unlock()
 		if e.typ&etSignal != 0 {
-			c.dispatchSignal(e)
+			c.dispatchSignal(nil, e)
 		} else if e.typ&etGC == 0 {
-			c.dispatch(dest, src, e.name, e.typ, e.args, e.file, e.line, e.from)
+			c.dispatch(nil, dest, src, e.name, e.typ, e.args, e.file, e.line, e.from)
 		}
-		if c.exception != nil {
-			c.stopAll()
+		if c.hasException() {
+			c.stopAll(nil)
 		}
 		c.qmu.Lock()
 		c.recycle(e)
 	}
 	c.qmu.Unlock()
-	c.sweep()
+	c.sweep(nil)
 	c.qmu.Lock()
 }
 
@@ -234,9 +231,13 @@ func (c *core) markLocked(s *Session) {
 // sweep is POE's _data_ses_gc_sweep: the sessions whose count is zero are
 // stopped, newest mark first, until stopping them marks no more (a parent
 // may lose its last child).
-func (c *core) sweep() {
-	for len(c.marked) > 0 {
+func (c *core) sweep(ch *chain) {
+	for {
 		c.qmu.Lock()
+		if len(c.marked) == 0 {
+			c.qmu.Unlock()
+			return
+		}
 		todo, gen := c.marked, c.markGen
 		c.marked = nil
 		c.markGen++
@@ -249,45 +250,55 @@ func (c *core) sweep() {
 		}
 		c.qmu.Unlock()
 		for _, s := range dead {
-			c.stopSession(s)
+			c.stopSession(ch, s)
 		}
 	}
 }
 
 // stopAll is POE's stop(): every session, deepest first.
-func (c *core) stopAll() {
+func (c *core) stopAll(ch *chain) {
+	c.smu.Lock()
 	all := []*Session{c.kses}
 	for i := 0; i < len(all); i++ {
 		all = all[i].appendChildren(all)
 	}
+	c.smu.Unlock()
 	for i := len(all) - 1; i > 0; i-- {
-		c.stopSession(all[i])
+		c.stopSession(ch, all[i])
 	}
 	saved := c.active.Load()
 	c.active.Store(c.kses)
-	c.sweep()
+	c.sweep(ch)
 	c.active.Store(saved)
 }
 
 // stopSession is POE's _data_ses_stop: hand the children to the parent,
 // deliver _stop, tell the parent, and free the session.
-func (c *core) stopSession(s *Session) {
+func (c *core) stopSession(ch *chain, s *Session) {
+	c.qmu.Lock()
 	if s.stopping || s.dead || s == c.kses {
+		c.qmu.Unlock()
 		return
 	}
 	s.stopping = true
+	s.closing.Store(true)
+	c.qmu.Unlock()
+	c.smu.Lock()
 	parent := s.parent
-	for _, child := range s.Children() {
-		c.dispatch(parent, c.kses, "_child", etChild, []any{"gain", child}, "", 0, "")
-		c.dispatch(child, c.kses, "_parent", etParent, []any{child.parent, parent}, "", 0, "")
+	children := s.Children()
+	c.smu.Unlock()
+	for _, child := range children {
+		c.dispatch(ch, parent, c.kses, "_child", etChild, []any{"gain", child}, "", 0, "")
+		c.dispatch(ch, child, c.kses, "_parent", etParent, []any{child.parent, parent}, "", 0, "")
 	}
-	ret := c.dispatch(s, c.active.Load(), "_stop", etStop, nil, "", 0, "")
-	c.dispatch(parent, c.kses, "_child", etChild, []any{"lose", s, ret}, "", 0, "")
+	ret := c.dispatch(ch, s, c.active.Load(), "_stop", etStop, nil, "", 0, "")
+	c.dispatch(ch, parent, c.kses, "_child", etChild, []any{"lose", s, ret}, "", 0, "")
 	c.free(s)
 }
 
 // free releases everything s holds.
 func (c *core) free(s *Session) {
+	c.smu.Lock()
 	parent := s.parent
 	parent.removeChild(s)
 	c.refDec(parent)
@@ -305,6 +316,7 @@ func (c *core) free(s *Session) {
 	handles := s.handles
 	s.handles = nil
 	c.handles -= len(handles)
+	c.smu.Unlock()
 
 	c.nmu.Lock()
 	delete(c.byID, s.id)
@@ -325,8 +337,13 @@ func (c *core) free(s *Session) {
 		})
 	}
 	s.dead = true
-	c.qmu.Unlock()
+	s.gone.Store(true)
 	c.sessions--
+	last := c.sessions == 0
+	c.qmu.Unlock()
+	if last && c.parallel {
+		c.par.allStopped()
+	}
 
 	// Wheels and other I/O are closed last, outside every lock: their
 	// goroutines may be posting, and those posts are now discarded.

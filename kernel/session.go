@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
 )
@@ -46,6 +47,18 @@ type Session struct {
 	markGen  uint64 // the sweep generation and position of its newest mark
 	markIdx  int
 	stopping bool
+
+	// Parallel mode: the call chain running the session's handlers, how
+	// deep it has re-entered, and how many chains wait for it.
+	owner   atomic.Pointer[chain]
+	depth   int
+	waiters atomic.Int32
+	gone    atomic.Bool // dead, readable without qmu
+	closing atomic.Bool // stopping or dead: queued events are dropped
+	pbox    actor.Mailbox
+	// The chain and view of the session's mailbox runs, made once.
+	runChain *chain
+	runView  *Kernel
 
 	actorMu sync.Mutex
 	pid     *actor.PID // registered lazily, see PID
@@ -172,7 +185,7 @@ func (s *Session) Callback(event string, ctx ...any) *Callback {
 // returned. Call it from a handler.
 func (cb *Callback) Call(args ...any) any {
 	c := cb.s.c
-	v, _ := c.call(c.active.Load(), cb.s, cb.event, []any{cb.ctx, args}, 2)
+	v, _ := c.call(nil, c.active.Load(), cb.s, cb.event, []any{cb.ctx, args}, 2)
 	return v
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"slices"
 	"sync"
 	"syscall"
 )
@@ -79,6 +78,8 @@ func (k *Kernel) Sig(sig, event string, args ...any) {
 	if s == c.kses || s.dead || sig == "" {
 		return
 	}
+	c.smu.Lock()
+	defer c.smu.Unlock()
 	if event == "" {
 		if _, ok := s.sigs[sig]; ok {
 			delete(s.sigs, sig)
@@ -97,7 +98,13 @@ func (k *Kernel) Sig(sig, event string, args ...any) {
 
 // SigHandled marks the signal being dispatched as handled, so that a
 // terminal signal does not stop the sessions it reached.
-func (k *Kernel) SigHandled() { k.c.sig.handled = true }
+func (k *Kernel) SigHandled() {
+	if k.ch != nil {
+		k.ch.sigHandled = true
+		return
+	}
+	k.c.sig.handled = true
+}
 
 // Signal queues signal for dest and its descendants, with args after the
 // signal's name. Signalling the kernel (k.Outside().Session() or the ID 0)
@@ -123,6 +130,8 @@ func (k *Kernel) SigChild(pid int, event string, args ...any) {
 	if s == c.kses || s.dead {
 		return
 	}
+	c.smu.Lock()
+	defer c.smu.Unlock()
 	if event == "" {
 		if _, ok := s.pids[pid]; ok {
 			c.sig.pidIgnore(c, s, pid)
@@ -168,11 +177,23 @@ func (g *signals) pidIgnore(c *core, s *Session, pid int) {
 
 // childExited is the loop's half of ChildExit, POE's _data_sig_reap_pids.
 func (c *core) childExited(pid, status int) {
-	for _, s := range slices.Clone(c.sig.pidWatch[pid]) {
+	type note struct {
+		s    *Session
+		ev   string
+		args []any
+	}
+	var notes []note
+	c.smu.Lock()
+	for _, s := range c.sig.pidWatch[pid] {
 		w := s.sigs[pidKey(pid)]
-		args := append([]any{"CHLD", pid, status}, w.args...)
-		_, _ = c.push(s, c.kses, w.event, etSigChld, args, 0, "", 0, "")
-		c.sig.pidIgnore(c, s, pid)
+		notes = append(notes, note{s, w.event, append([]any{"CHLD", pid, status}, w.args...)})
+	}
+	c.smu.Unlock()
+	for _, n := range notes {
+		_, _ = c.push(n.s, c.kses, n.ev, etSigChld, n.args, 0, "", 0, "")
+		c.smu.Lock()
+		c.sig.pidIgnore(c, n.s, pid)
+		c.smu.Unlock()
 	}
 	_, _ = c.push(c.kses, c.kses, "_signal", etSignal, []any{"CHLD", pid, status}, 0, "", 0, "")
 }
@@ -280,11 +301,12 @@ func (g *signals) finalize(c *core) {
 // descendants (and, for DIE, its ancestors) are touched; watchers among them
 // get the signal deepest first; then a terminal signal nobody handled, or a
 // non-maskable one, stops every touched session, deepest first.
-func (c *core) dispatchSignal(e *event) {
+func (c *core) dispatchSignal(ch *chain, e *event) {
 	if e.typ&etControl != 0 {
 		return
 	}
 	sig, _ := e.args[0].(string)
+	c.smu.Lock()
 	touched := []*Session{e.dest}
 	for i := 0; i < len(touched); i++ {
 		touched = touched[i].appendChildren(touched)
@@ -294,28 +316,48 @@ func (c *core) dispatchSignal(e *event) {
 			touched = append([]*Session{p}, touched...)
 		}
 	}
-	savedHandled := c.sig.handled
-	c.sig.handled = false
-	prior := c.exception
-	c.exception = nil
-	typ := e.typ
-	for i := len(touched) - 1; i >= 0; i-- {
-		s := touched[i]
-		w, ok := s.sigs[sig]
-		if !ok || s.dead {
-			continue
-		}
-		args := append(append([]any(nil), e.args...), w.args...)
-		c.dispatch(s, c.kses, w.event, typ, args, e.file, e.line, e.from)
+	type delivery struct {
+		s *Session
+		w sigWatch
 	}
-	handled := c.sig.handled
-	c.sig.handled = savedHandled
-	inner := c.exception
-	c.exception = prior
+	var deliveries []delivery
+	for i := len(touched) - 1; i >= 0; i-- {
+		if w, ok := touched[i].sigs[sig]; ok {
+			deliveries = append(deliveries, delivery{touched[i], w})
+		}
+	}
+	c.smu.Unlock()
+
+	var inner error
+	var handled bool
+	if ch != nil {
+		saved := ch.sigHandled
+		ch.sigHandled = false
+		for _, d := range deliveries {
+			args := append(append([]any(nil), e.args...), d.w.args...)
+			c.dispatch(ch, d.s, c.kses, d.w.event, e.typ, args, e.file, e.line, e.from)
+		}
+		handled = ch.sigHandled
+		ch.sigHandled = saved
+	} else {
+		savedHandled := c.sig.handled
+		c.sig.handled = false
+		prior := c.takeException()
+		for _, d := range deliveries {
+			args := append(append([]any(nil), e.args...), d.w.args...)
+			c.dispatch(nil, d.s, c.kses, d.w.event, e.typ, args, e.file, e.line, e.from)
+		}
+		handled = c.sig.handled
+		c.sig.handled = savedHandled
+		inner = c.takeException()
+		if prior != nil {
+			c.recordException(prior)
+		}
+	}
 	kind := sigType(sig)
 	if kind == sigNonmaskable || (kind == sigTerminal && !handled) {
 		for i := len(touched) - 1; i >= 0; i-- {
-			c.stopSession(touched[i])
+			c.stopSession(ch, touched[i])
 		}
 	}
 	if sig == "DIE" && !handled {

@@ -1,0 +1,187 @@
+package kernel_test
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/seed02617006/poe/kernel"
+)
+
+// runWithin runs k and fails the test if Run does not return in time.
+func runWithin(t *testing.T, k *kernel.Kernel, d time.Duration) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- k.Run() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(d):
+		k.Outside().Stop()
+		<-done
+		t.Fatalf("Run did not return within %v", d)
+		return nil
+	}
+}
+
+// pingPongPairs makes n pairs of sessions that post an event back and
+// forth rounds times each.
+func pingPongPairs(t testing.TB, k *kernel.Kernel, n, rounds int, total *atomic.Int64) {
+	for i := 0; i < n; i++ {
+		name := fmt.Sprint("pong", i)
+		create(t, k, kernel.States{
+			"_start": func(e *kernel.Event) any { e.Kernel.AliasSet(name); return nil },
+			"ping": func(e *kernel.Event) any {
+				e.Kernel.Post(e.Sender, "pong", e.Args[0])
+				return nil
+			},
+			"bye": func(e *kernel.Event) any { e.Kernel.AliasRemove(name); return nil },
+		})
+		create(t, k, kernel.States{
+			"_start": func(e *kernel.Event) any { e.Kernel.Post(name, "ping", 1); return nil },
+			"pong": func(e *kernel.Event) any {
+				total.Add(1)
+				if n := e.Args[0].(int); n < rounds {
+					e.Kernel.Post(e.Sender, "ping", n+1)
+				} else {
+					e.Kernel.Post(e.Sender, "bye")
+				}
+				return nil
+			},
+		})
+	}
+}
+
+func TestParallelPingPongPairs(t *testing.T) {
+	k := kernel.New(kernel.Parallel())
+	var total atomic.Int64
+	pingPongPairs(t, k, 8, 500, &total)
+	if err := runWithin(t, k, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if got := total.Load(); got != 8*500 {
+		t.Errorf("pongs = %d, want %d", got, 8*500)
+	}
+	if k.SessionCount() != 0 {
+		t.Errorf("SessionCount() = %d after Run, want 0", k.SessionCount())
+	}
+}
+
+func TestParallelCallIsReentrant(t *testing.T) {
+	k := kernel.New(kernel.Parallel())
+	var got any
+	create(t, k, kernel.States{
+		"_start": func(e *kernel.Event) any {
+			e.Kernel.AliasSet("b")
+			e.Kernel.Delay("bye", 50*time.Millisecond)
+			return nil
+		},
+		"double": func(e *kernel.Event) any {
+			// B calls back into A, which is mid-call on this chain.
+			v, err := e.Kernel.Call(e.Sender, "base")
+			if err != nil {
+				return err
+			}
+			return v.(int) * 2
+		},
+		"bye": func(e *kernel.Event) any { e.Kernel.AliasRemove("b"); return nil },
+	})
+	create(t, k, kernel.States{
+		"_start": func(e *kernel.Event) any { e.Kernel.Yield("go"); return nil },
+		"go": func(e *kernel.Event) any {
+			got, _ = e.Kernel.Call("b", "double")
+			return nil
+		},
+		"base": func(e *kernel.Event) any { return 21 },
+	})
+	if err := runWithin(t, k, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if got != 42 {
+		t.Errorf("A calls B calls A = %v, want 42", got)
+	}
+}
+
+func TestParallelCallCycleIsErrDeadlock(t *testing.T) {
+	k := kernel.New(kernel.Parallel())
+	var inA, inB sync.WaitGroup
+	inA.Add(1)
+	inB.Add(1)
+	var errs [2]error
+	var ret [2]any
+	create(t, k, kernel.States{
+		"_start": func(e *kernel.Event) any { e.Kernel.AliasSet("a"); e.Kernel.Yield("go"); return nil },
+		"go": func(e *kernel.Event) any {
+			inA.Done()
+			inB.Wait() // both chains now hold their own session
+			ret[0], errs[0] = e.Kernel.Call("b", "hello")
+			e.Kernel.AliasRemove("a")
+			return nil
+		},
+		"hello": func(e *kernel.Event) any { return "from a" },
+	})
+	create(t, k, kernel.States{
+		"_start": func(e *kernel.Event) any { e.Kernel.AliasSet("b"); e.Kernel.Yield("go"); return nil },
+		"go": func(e *kernel.Event) any {
+			inB.Done()
+			inA.Wait()
+			ret[1], errs[1] = e.Kernel.Call("a", "hello")
+			e.Kernel.AliasRemove("b")
+			return nil
+		},
+		"hello": func(e *kernel.Event) any { return "from b" },
+	})
+	if err := runWithin(t, k, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	deadlocks := 0
+	for i, err := range errs {
+		if errors.Is(err, kernel.ErrDeadlock) {
+			deadlocks++
+		} else if err != nil {
+			t.Errorf("call %d = %v", i, err)
+		}
+	}
+	if deadlocks != 1 {
+		t.Errorf("calls = %v %v / %v, want exactly one ErrDeadlock and one success", ret, errs[0], errs[1])
+	}
+}
+
+func TestParallelIdleTimersAndDie(t *testing.T) {
+	k := kernel.New(kernel.Parallel())
+	var mu sync.Mutex
+	var log []string
+	add := func(s string) { mu.Lock(); log = append(log, s); mu.Unlock() }
+	create(t, k, kernel.States{
+		"_start": func(e *kernel.Event) any {
+			e.Kernel.AliasSet("only-alias")
+			e.Kernel.Sig("IDLE", "idle")
+			e.Kernel.Delay("second", 40*time.Millisecond)
+			e.Kernel.Delay("first", 20*time.Millisecond)
+			return nil
+		},
+		"first":  func(e *kernel.Event) any { add("first"); return nil },
+		"second": func(e *kernel.Event) any { add("second"); return nil },
+		"idle":   func(e *kernel.Event) any { add("idle"); return nil },
+		"_stop":  func(e *kernel.Event) any { add("stop"); return nil },
+	})
+	if err := runWithin(t, k, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(log); got != "[first second idle stop]" {
+		t.Errorf("events = %s, want [first second idle stop]", got)
+	}
+
+	create(t, k, kernel.States{
+		"_start": func(e *kernel.Event) any { e.Kernel.Yield("boom"); return nil },
+		"boom":   func(e *kernel.Event) any { panic("parallel boom") },
+	})
+	err := runWithin(t, k, 10*time.Second)
+	var x *kernel.Exception
+	if !errors.As(err, &x) || x.Err.Error() != "parallel boom" {
+		t.Errorf("Run() = %v, want the handler's panic as *kernel.Exception", err)
+	}
+}

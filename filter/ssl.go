@@ -117,7 +117,8 @@ type SSLOptions struct {
 
 	// MaxBuffer bounds both the ciphertext buffered and not yet decoded
 	// and the plaintext Put queues before the handshake; zero means
-	// DefaultSSLMaxBuffer.
+	// DefaultSSLMaxBuffer. It should not be below 18437 bytes, the
+	// largest TLS record.
 	MaxBuffer int
 
 	// Config, if set, is the base tls.Config (cloned, never modified).
@@ -579,13 +580,20 @@ func (s *SSL) settle() error {
 }
 
 // GetOneStart buffers ciphertext from the wire (copied). Past MaxBuffer
-// bytes not yet decoded, it drops the input and GetOne reports ErrTooLong.
+// bytes not yet decoded (counting an unfinished record), it drops the
+// input and GetOne reports ErrTooLong.
 func (s *SSL) GetOneStart(chunks [][]byte) {
+	held := 0 // bytes of an unfinished record crypto/tls has not taken
+	if s.e != nil {
+		s.e.mu.Lock()
+		held = len(s.e.in)
+		s.e.mu.Unlock()
+	}
 	for _, c := range chunks {
 		if len(c) == 0 || s.overflow {
 			continue
 		}
-		if s.pendingLen+len(c) > s.sh.opts.MaxBuffer {
+		if held+s.pendingLen+len(c) > s.sh.opts.MaxBuffer {
 			s.overflow = true
 			s.pending, s.pendingLen = nil, 0
 			return

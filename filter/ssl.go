@@ -589,18 +589,28 @@ func (s *SSL) GetOneStart(chunks [][]byte) {
 		held = len(s.e.in)
 		s.e.mu.Unlock()
 	}
-	for _, c := range chunks {
-		if len(c) == 0 || s.overflow {
-			continue
-		}
-		if held+s.pendingLen+len(c) > s.sh.opts.MaxBuffer {
-			s.overflow = true
-			s.pending, s.pendingLen = nil, 0
-			return
-		}
-		s.pending = append(s.pending, append([]byte(nil), c...))
-		s.pendingLen += len(c)
+	if s.overflow {
+		return
 	}
+	total := 0
+	for _, c := range chunks {
+		total += len(c)
+	}
+	if total == 0 {
+		return
+	}
+	if held+s.pendingLen+total > s.sh.opts.MaxBuffer {
+		s.overflow = true
+		s.pending, s.pendingLen = nil, 0
+		return
+	}
+	// One copy of the whole call, which the engine can then take as is.
+	buf := make([]byte, 0, total)
+	for _, c := range chunks {
+		buf = append(buf, c...)
+	}
+	s.pending = append(s.pending, buf)
+	s.pendingLen += total
 }
 
 // GetOne returns the plaintext of the next TLS record as a one-element
@@ -722,10 +732,7 @@ func (s *SSL) output() [][]byte {
 	if s.e == nil {
 		return nil
 	}
-	if out := s.e.takeOut(); len(out) > 0 {
-		return [][]byte{out}
-	}
-	return nil
+	return s.e.takeOut()
 }
 
 // TakeOutput returns the ciphertext the filter must send now (handshake

@@ -33,11 +33,11 @@ type sslEngine struct {
 	mu   sync.Mutex
 	cond sync.Cond
 
-	in      []byte // ciphertext not yet read by crypto/tls
-	unit    int    // bytes left of the unit crypto/tls is being given
-	waiting bool   // the goroutine is blocked in Read with nothing to take
-	closed  bool   // the in-memory conn is closed
-	out     []byte // ciphertext crypto/tls wrote, for TakeOutput or Put
+	in      []byte   // ciphertext not yet read by crypto/tls
+	unit    int      // bytes left of the unit crypto/tls is being given
+	waiting bool     // the goroutine is blocked in Read with nothing to take
+	closed  bool     // the in-memory conn is closed
+	out     [][]byte // ciphertext crypto/tls wrote, for TakeOutput or Put
 
 	started  bool
 	exited   bool
@@ -97,16 +97,30 @@ func (e *sslEngine) run() {
 }
 
 // feed appends ciphertext for crypto/tls and waits until the goroutine is
-// quiescent. Called from the filter's caller only.
+// quiescent. The engine owns chunks afterwards. Called from the filter's
+// caller only.
 func (e *sslEngine) feed(chunks [][]byte) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if !e.exited && !e.closed {
+		total := 0
 		for _, c := range chunks {
-			if len(c) > 0 {
-				e.in = append(e.in, c...)
-				e.waiting = false
+			total += len(c)
+		}
+		switch {
+		case total == 0:
+		case len(e.in) == 0 && len(chunks) == 1:
+			e.in = chunks[0] // the filter's own copy: take it, don't copy it again
+		default:
+			in := make([]byte, len(e.in), len(e.in)+total)
+			copy(in, e.in)
+			for _, c := range chunks {
+				in = append(in, c...)
 			}
+			e.in = in
+		}
+		if total > 0 {
+			e.waiting = false
 		}
 		e.cond.Broadcast()
 	}
@@ -116,7 +130,7 @@ func (e *sslEngine) feed(chunks [][]byte) {
 }
 
 // takeOut returns and forgets what crypto/tls wrote.
-func (e *sslEngine) takeOut() []byte {
+func (e *sslEngine) takeOut() [][]byte {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	out := e.out
@@ -208,7 +222,9 @@ func (m sslMemConn) Write(p []byte) (int, error) {
 	if e.closed {
 		return 0, net.ErrClosed
 	}
-	e.out = append(e.out, p...)
+	// crypto/tls reuses p; one copy per write (a record, or a flight of
+	// handshake messages) avoids regrowing one big buffer.
+	e.out = append(e.out, bytes.Clone(p))
 	return len(p), nil
 }
 

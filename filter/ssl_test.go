@@ -3,6 +3,9 @@ package filter_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/seed02617006/poe/filter"
@@ -182,5 +185,93 @@ func TestSSLCloseBeforeStartAndMidHandshake(t *testing.T) {
 	}
 	if err := client.Close(); err != nil {
 		t.Errorf("client Close mid-handshake = %v", err)
+	}
+}
+
+// TestSSLDeterministic runs the same exchange many times, with another
+// goroutine stirring the scheduler, and checks that every filter call
+// returns the same shape of result each time: how many chunks TakeOutput
+// and Put return, how many records GetOne returns and their sizes.
+// (Ciphertext sizes themselves vary: ECDSA signatures do.)
+func TestSSLDeterministic(t *testing.T) {
+	stop := make(chan struct{})
+	stirred := make(chan struct{})
+	go func() {
+		defer close(stirred)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				runtime.Gosched()
+			}
+		}
+	}()
+	defer func() { close(stop); <-stirred }()
+
+	sp := mustSSL(t, serverOpts(t))
+	cp := mustSSL(t, filter.SSLOptions{Client: true})
+	trace := func() string {
+		server := sp.Clone().(*filter.SSL)
+		client := cp.Clone().(*filter.SSL)
+		defer server.Close()
+		defer client.Close()
+		var log strings.Builder
+		step := func(who string, f *filter.SSL, in [][]byte) [][]byte {
+			f.GetOneStart(in)
+			var out [][]byte
+			for {
+				rec, err := f.GetOne()
+				o := f.TakeOutput()
+				fmt.Fprintf(&log, "%s: out=%d", who, len(o))
+				out = append(out, o...)
+				if err != nil {
+					fmt.Fprintf(&log, " err\n")
+					return out
+				}
+				if len(rec) == 0 {
+					fmt.Fprintf(&log, " none\n")
+					return out
+				}
+				fmt.Fprintf(&log, " rec=%d\n", len(rec[0].([]byte)))
+			}
+		}
+		toS, _ := client.Put([]any{"hello", strings.Repeat("x", 40000)})
+		fmt.Fprintf(&log, "client put: %d\n", len(toS))
+		toC := step("server", server, toS)
+		toS = step("client", client, toC)
+		more, _ := server.Put([]any{"reply"})
+		toC = step("server", server, toS)
+		toC = append(toC, more...)
+		step("client", client, toC)
+		return log.String()
+	}
+	first := trace()
+	for i := range 20 {
+		if got := trace(); got != first {
+			t.Fatalf("run %d traced\n%s\nwant\n%s", i, got, first)
+		}
+	}
+	if !strings.Contains(first, "server: out=1 rec=5\n") || !strings.Contains(first, "client: out=0 rec=5\n") {
+		t.Errorf("trace lacks \"hello\" on the server or \"reply\" on the client:\n%s", first)
+	}
+}
+
+func TestSSLDebugOutput(t *testing.T) {
+	p := testPKI(t)
+	var buf bytes.Buffer
+	so := serverOpts(t)
+	so.Debug, so.DebugOutput = true, &buf
+	so.ClientCert, so.CACrtMem, so.CACRLMem = true, [][]byte{p.CA.CertPEM}, p.CRL
+	server := mustSSL(t, so)
+	client := mustSSL(t, filter.SSLOptions{Client: true, CrtMem: p.Client.CertPEM, KeyMem: p.Client.KeyPEM})
+	handshake(t, client, server)
+	if !server.ClientCertNotOnCRL() {
+		t.Fatal("ClientCertNotOnCRL() = false, want true")
+	}
+	for _, want := range []string{"handshake done: TLS 1.3", "SSL Infos BEGIN", "Subject Name: /O=POE Test/CN=client", "Serial      : " + server.Hexdump(p.Client.Cert.SerialNumber.Bytes())} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("debug output lacks %q:\n%s", want, buf.String())
+		}
 	}
 }

@@ -228,16 +228,24 @@ type sslShared struct {
 //     and "carponetime" modes are gone: the caller decides.
 //   - A client with CACrt verifies the server's certificate and fails the
 //     handshake if it does not verify (the original never verified the
-//     server). Without CACrt, as in the original, it verifies nothing;
-//     host names are never checked (use Config for that).
+//     server). Without CACrt, as in the original, it verifies nothing.
+//     Host names are never checked; a Config.VerifyConnection can.
 //   - ClientCertIDs lists the chain leaf first (OpenSSL's callback order
 //     was root first); Serial is the raw serial bytes as before, and each
 //     CertID carries its X509_V_ERR code. In client mode the ClientCert
-//     methods describe the server's certificate, as they did.
+//     methods describe the server's certificate (the original did so only
+//     with clientcert set). A client sends its Crt whatever CA names the
+//     server asks for, as OpenSSL does.
+//   - IgnoreVerifyErrors codes come from mapping crypto/x509's errors to
+//     OpenSSL's (9, 10, 18, 19, 20, 22, 23, 24, 26, and 3, 8, 11, 12 for
+//     CRLs); rarer OpenSSL codes have no counterpart.
 //   - ClientCertNotOnCRL checks against CACRL; ClientCertNotOnCRLFile
 //     takes a file as the original's clientCertNotOnCRL($file) did.
 //   - HandshakeDone has no ignorebuf option: HandshakeDone is its
 //     default form, HandshakeComplete the ignorebuf one.
+//   - Debug prints a line when the handshake completes and the chain
+//     when a CRL is checked, to DebugOutput (standard error by default)
+//     rather than OpenSSL's traces to standard output.
 //   - Input and queued output are bounded by MaxBuffer (ErrTooLong).
 type SSL struct {
 	sh *sslShared

@@ -40,7 +40,7 @@ func (c *counter) GotLine(e *kernel.Event) any {
 	return nil
 }
 func (c *counter) Other(e *kernel.Event) any { c.log = append(c.log, "other "+e.State); return nil }
-func (c *counter) Wrong(x int) any          { return nil }
+func (c *counter) Wrong(x int) any           { return nil }
 
 func TestObjectStates(t *testing.T) {
 	k := kernel.New()

@@ -31,7 +31,9 @@ func (k *Kernel) CreateSession(spec SessionSpec) (*Session, error) {
 	if s.dead {
 		return s, nil
 	}
-	c.dispatch(k.ch, s.parent, c.kses, "_child", etChild, []any{"create", s, ret}, "", 0, "")
+	if s.parent != c.kses { // the kernel ignores _child
+		c.dispatch(k.ch, s.parent, c.kses, "_child", etChild, []any{"create", s, ret}, "", 0, "")
+	}
 	if s.dead {
 		return s, nil
 	}
@@ -55,7 +57,7 @@ func (c *core) newSession(parent *Session, spec SessionSpec) *Session {
 	c.nmu.Lock()
 	s.id = c.nextID
 	c.nextID++
-	c.byID[s.id] = s
+	c.ids.set(s.id, s)
 	c.nmu.Unlock()
 	c.smu.Lock()
 	parent.addChild(s)
@@ -131,7 +133,7 @@ func (k *Kernel) DetachMyself() error {
 	if old == c.kses {
 		return ErrNotPermitted
 	}
-	if !(me == c.active.Load() && c.activeType&etStart != 0) {
+	if !(me == c.activeSession() && c.activeType&etStart != 0) {
 		c.dispatch(k.ch, old, c.kses, "_child", etChild, []any{"lose", me, nil}, "", 0, "")
 	}
 	c.dispatch(k.ch, me, c.kses, "_parent", etParent, []any{old, c.kses}, "", 0, "")

@@ -22,7 +22,7 @@ func (c *core) resolve(dest any) *Session {
 		return s
 	case int:
 		c.nmu.RLock()
-		s := c.byID[d]
+		s := c.ids.get(d)
 		c.nmu.RUnlock()
 		return s
 	case *Kernel:
@@ -35,13 +35,22 @@ func (c *core) resolve(dest any) *Session {
 	return nil
 }
 
+// activeSession is the session whose handler is running, or the kernel's
+// session outside handlers.
+func (c *core) activeSession() *Session {
+	if ev := c.cur.Load(); ev != nil {
+		return ev.Session
+	}
+	return c.kses
+}
+
 // senderFor is the SENDER of an event posted through kernel view k (nil
 // for the root kernel).
 func (c *core) senderFor(s *Session) *Session {
 	if s != nil {
 		return s
 	}
-	return c.active.Load()
+	return c.activeSession()
 }
 
 // enqueue posts an event due now. skip is the number of frames above
@@ -204,7 +213,7 @@ func (c *core) call(ch *chain, src, dest *Session, name string, args []any, skip
 		return c.parallelCall(ch, src, dest, name, args, file, line, from)
 	}
 	var ret any
-	if dest == src && dest == c.active.Load() {
+	if dest == src && dest == c.activeSession() {
 		// POE calls its own session's handler directly: no new
 		// active event and no exception trap.
 		ret = c.invokeState(dest.view, dest, src, name, args, file, line, from)
@@ -236,15 +245,12 @@ func (c *core) dispatch(ch *chain, dest, src *Session, name string, typ evType, 
 	if dest.dead {
 		return nil
 	}
-	prevS, prevE, prevT := c.active.Load(), c.activeEvent, c.activeType
-	c.active.Store(dest)
+	prevEv, prevE, prevT := c.cur.Load(), c.activeEvent, c.activeType
 	c.activeEvent, c.activeType = name, typ
 	c.dispatching++
-	prevEv := c.curEv.Load()
 	ret := c.invokeTrapped(dest.view, dest, src, name, typ, args, file, line, from)
-	c.curEv.Store(prevEv)
 	c.dispatching--
-	c.active.Store(prevS)
+	c.cur.Store(prevEv)
 	c.activeEvent, c.activeType = prevE, prevT
 	if typ&(etCall|etStart|etStop) == 0 {
 		return nil
@@ -295,7 +301,12 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, args [
 		CallerLine:  line,
 		CallerState: from,
 	}
-	c.curEv.Store(ev)
+	if !c.parallel {
+		// One atomic store tells other goroutines both the active
+		// session and its state (for SENDER and CALLER_STATE). In
+		// Parallel mode there is no single active session.
+		c.cur.Store(ev)
+	}
 	return h(ev)
 }
 
@@ -303,7 +314,7 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, args [
 // the session being dispatched. Wheels' goroutines post too, so the
 // current event is published through an atomic pointer.
 func (c *core) callerState(src *Session) string {
-	if ev := c.curEv.Load(); ev != nil && ev.Session == src {
+	if ev := c.cur.Load(); ev != nil && ev.Session == src {
 		return ev.State
 	}
 	return ""

@@ -53,7 +53,7 @@ func Signal(dest any, signal string, args ...any) error {
 // given, so that sessions created in a handler join that handler's kernel.
 func Current() *Kernel {
 	if k := running.Load(); k != nil {
-		if s := k.c.active.Load(); s != nil && s != k.c.kses {
+		if s := k.c.activeSession(); s != nil && s != k.c.kses {
 			return s.view
 		}
 		return k

@@ -117,7 +117,7 @@ type core struct {
 
 	// nmu guards the name tables, which Post reads from any goroutine.
 	nmu     sync.RWMutex
-	byID    map[int]*Session
+	ids     idTable
 	aliases map[string]*Session
 	nextID  int
 
@@ -132,8 +132,7 @@ type core struct {
 
 	// The rest belongs to the goroutine running handlers.
 	kses        *Session
-	active      atomic.Pointer[Session]
-	curEv       atomic.Pointer[Event] // the Event being handled, for CallerState
+	cur         atomic.Pointer[Event] // the Event being handled: active session and state
 	activeEvent string
 	activeType  evType
 	marked      []*Session // guarded by qmu, written by the loop only
@@ -168,7 +167,6 @@ func New(opts ...Option) *Kernel {
 	c := &core{
 		id:      uuid.NewString(),
 		out:     os.Stderr,
-		byID:    make(map[int]*Session),
 		aliases: make(map[string]*Session),
 		wake:    make(chan struct{}, 1),
 	}
@@ -185,10 +183,9 @@ func New(opts ...Option) *Kernel {
 	if c.parallel {
 		c.initParallel()
 	}
-	c.byID[0] = c.kses
+	c.ids.set(0, c.kses)
 	c.nextID = 1
 	c.sig.init()
-	c.active.Store(c.kses)
 	c.root = &Kernel{c: c}
 	return c.root
 }
@@ -198,7 +195,7 @@ func (k *Kernel) cur() *Session {
 	if k.s != nil {
 		return k.s
 	}
-	return k.c.active.Load()
+	return k.c.activeSession()
 }
 
 // ID returns the kernel's unique ID, a UUID.
@@ -216,7 +213,7 @@ func (k *Kernel) Session() *Session { return k.cur() }
 
 // ActiveSession returns the session being dispatched, or the kernel's
 // session when none is. Call it from a handler.
-func (k *Kernel) ActiveSession() *Session { return k.c.active.Load() }
+func (k *Kernel) ActiveSession() *Session { return k.c.activeSession() }
 
 // ActiveEvent returns the name of the event being dispatched. Call it from a
 // handler.
@@ -225,7 +222,7 @@ func (k *Kernel) ActiveEvent() string { return k.c.activeEvent }
 // IDToSession returns the live session with that ID, or nil.
 func (k *Kernel) IDToSession(id int) *Session {
 	k.c.nmu.RLock()
-	s := k.c.byID[id]
+	s := k.c.ids.get(id)
 	k.c.nmu.RUnlock()
 	return s
 }

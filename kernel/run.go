@@ -170,7 +170,10 @@ func (c *core) runBatch() {
 		dest, src := e.dest, e.src
 		c.unrefEventLocked(e)
 		c.qmu.Unlock()
-		if e.typ&etSignal != 0 {
+		if dest.dead || src.dead {
+			// Left behind by a session that stopped while the queue
+			// was too long to scan.
+		} else if e.typ&etSignal != 0 {
 			c.dispatchSignal(nil, e)
 		} else if e.typ&etGC == 0 {
 			c.dispatch(nil, dest, src, e.name, e.typ, e.args, e.file, e.line, e.from)
@@ -266,10 +269,10 @@ func (c *core) stopAll(ch *chain) {
 	for i := len(all) - 1; i > 0; i-- {
 		c.stopSession(ch, all[i])
 	}
-	saved := c.active.Load()
-	c.active.Store(c.kses)
+	saved := c.cur.Load()
+	c.cur.Store(nil)
 	c.sweep(ch)
-	c.active.Store(saved)
+	c.cur.Store(saved)
 }
 
 // stopSession is POE's _data_ses_stop: hand the children to the parent,
@@ -291,7 +294,7 @@ func (c *core) stopSession(ch *chain, s *Session) {
 		c.dispatch(ch, parent, c.kses, "_child", etChild, []any{"gain", child}, "", 0, "")
 		c.dispatch(ch, child, c.kses, "_parent", etParent, []any{child.parent, parent}, "", 0, "")
 	}
-	ret := c.dispatch(ch, s, c.active.Load(), "_stop", etStop, nil, "", 0, "")
+	ret := c.dispatch(ch, s, c.activeSession(), "_stop", etStop, nil, "", 0, "")
 	c.dispatch(ch, parent, c.kses, "_child", etChild, []any{"lose", s, ret}, "", 0, "")
 	c.free(s)
 }
@@ -319,7 +322,7 @@ func (c *core) free(s *Session) {
 	c.smu.Unlock()
 
 	c.nmu.Lock()
-	delete(c.byID, s.id)
+	c.ids.delete(s.id)
 	for _, a := range s.aliases {
 		delete(c.aliases, a)
 	}
@@ -327,7 +330,12 @@ func (c *core) free(s *Session) {
 	s.aliases = nil
 
 	c.qmu.Lock()
-	if s.evTo > 0 || s.evFrom > 0 {
+	// POE removes the session's events at once, which lets the other
+	// party of an event be collected in the same sweep. That is a scan of
+	// the queue; past eagerScanMax events (a million sessions stopping
+	// with events queued) it would make teardown quadratic, so there the
+	// events are dropped when they come up instead.
+	if (s.evTo > 0 || s.evFrom > 0) && c.q.len() <= eagerScanMax {
 		c.q.each(func(e *event) {
 			if e.dest != s && e.src != s {
 				return
@@ -352,6 +360,10 @@ func (c *core) free(s *Session) {
 	}
 	c.actors.release(s)
 }
+
+// eagerScanMax is the queue length up to which a stopping session's
+// events are removed from the queue at once.
+const eagerScanMax = 4096
 
 func removeSession(list []*Session, s *Session) []*Session {
 	for i, x := range list {

@@ -185,7 +185,7 @@ func (s *Session) Callback(event string, ctx ...any) *Callback {
 // returned. Call it from a handler.
 func (cb *Callback) Call(args ...any) any {
 	c := cb.s.c
-	v, _ := c.call(nil, c.active.Load(), cb.s, cb.event, []any{cb.ctx, args}, 2)
+	v, _ := c.call(nil, c.activeSession(), cb.s, cb.event, []any{cb.ctx, args}, 2)
 	return v
 }
 

@@ -17,7 +17,7 @@ type Options struct {
 	// calling Create (its view when called with e.Kernel unavailable),
 	// else kernel.Default().
 	Kernel       *kernel.Kernel
-	InlineStates kernel.States
+	InlineStates kernel.States // shared with the session, not copied: don't change it after Create
 	ObjectStates []ObjectStates
 	Args         []any          // ARG0.. of _start
 	Heap         kernel.Heap    // nil: an empty Heap
@@ -62,14 +62,20 @@ func Create(opts Options) (*kernel.Session, error) {
 	if k == nil {
 		k = kernel.Current()
 	}
-	states := kernel.States{}
-	for _, os := range opts.ObjectStates {
-		if err := bindObject(states, os); err != nil {
-			return nil, err
+	// The kernel shares the states map until State changes it, so with
+	// inline states only, the caller's map is used as it is: creating a
+	// million sessions from one map makes no copies.
+	states := opts.InlineStates
+	if len(opts.ObjectStates) > 0 {
+		states = kernel.States{}
+		for _, os := range opts.ObjectStates {
+			if err := bindObject(states, os); err != nil {
+				return nil, err
+			}
 		}
-	}
-	for name, h := range opts.InlineStates {
-		states[name] = h
+		for name, h := range opts.InlineStates {
+			states[name] = h
+		}
 	}
 	spec := kernel.SessionSpec{States: states, Heap: opts.Heap, Args: opts.Args}
 	for name, v := range opts.Options {

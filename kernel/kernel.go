@@ -137,6 +137,7 @@ type core struct {
 	activeType  evType
 	marked      []*Session // guarded by qmu, written by the loop only
 	markGen     uint64
+	markSpare   []*Session
 	sessions    int // user sessions alive
 	extrefs     int // sessions' extra-reference tags, all sessions
 	handles     int // wheels and other I/O, all sessions

@@ -241,8 +241,11 @@ func (c *core) sweep(ch *chain) {
 			c.qmu.Unlock()
 			return
 		}
+		// Two lists take turns, so a busy loop marks without
+		// allocating.
 		todo, gen := c.marked, c.markGen
-		c.marked = nil
+		c.marked = c.markSpare[:0]
+		c.markSpare = nil
 		c.markGen++
 		var dead []*Session
 		for i := len(todo) - 1; i >= 0; i-- {
@@ -250,6 +253,10 @@ func (c *core) sweep(ch *chain) {
 			if s.markGen == gen && s.markIdx == i && s.refs < 1 && !s.dead {
 				dead = append(dead, s)
 			}
+		}
+		clear(todo)
+		if c.markSpare == nil {
+			c.markSpare = todo[:0]
 		}
 		c.qmu.Unlock()
 		for _, s := range dead {

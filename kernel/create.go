@@ -77,6 +77,9 @@ func (c *core) newSession(parent *Session, spec SessionSpec) *Session {
 
 // State adds, replaces or (with a nil handler) removes the current
 // session's handler for event, as POE's state(). Call it from a handler.
+// Events whose names begin with a NUL byte are internal (wheels use them):
+// once their handler is removed, queued ones are dropped instead of going
+// to _default.
 func (k *Kernel) State(event string, h Handler) error {
 	s := k.cur()
 	if s == k.c.kses || s.dead {

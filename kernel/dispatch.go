@@ -277,6 +277,12 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, args [
 	}
 	h := dest.states[name]
 	if h == nil {
+		if len(name) > 0 && name[0] == 0 {
+			// An internal event (a wheel's, named with a leading
+			// NUL) whose handler is gone: its wheel was closed.
+			// It never reaches the user's _default.
+			return nil
+		}
 		h = dest.states["_default"]
 		if h == nil {
 			if dest.warnDflt && name != "_signal" {

@@ -833,3 +833,23 @@ func BenchmarkRunCatLines(b *testing.B) {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 	})
 }
+
+// TestRunFilterError gives STDOUT a filter that refuses a record: the
+// error is an ErrorEvent for STDOUT, and the records after it still come.
+func TestRunFilterError(t *testing.T) {
+	o := opts([]string{"printf", "ok\\nfar too long\\nfine\\n"})
+	o.StdoutFilter = filter.NewLine(filter.LineOptions{Literal: "\n", MaxLength: 5})
+	res := runChild(t, o, nil, nil)
+	if want := []string{"ok", "fine"}; !slices.Equal(res.stdout, want) {
+		t.Errorf("stdout = %q, want %q", res.stdout, want)
+	}
+	var tooLong []string
+	for _, e := range res.errors {
+		if strings.HasPrefix(e, fmt.Sprintf("read %d ", syscall.EMSGSIZE)) && strings.HasSuffix(e, " STDOUT") {
+			tooLong = append(tooLong, e)
+		}
+	}
+	if len(tooLong) != 1 || len(res.errors) != 3 {
+		t.Errorf("ErrorEvents = %q, want one EMSGSIZE for STDOUT and the two ends", res.errors)
+	}
+}

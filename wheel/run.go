@@ -195,6 +195,10 @@ func (o RunOptions) argv() []string {
 //	w.Put("b", "a")
 //	w.ShutdownStdin()
 //
+// The exit may be reported before the last records: as in POE, delete
+// the wheel once both CloseEvent and the SigChild event have come, since
+// Close kills a child that is still running.
+//
 // Reading has back-pressure: a handle is read one chunk at a time, and
 // the next read waits until the session has decoded the chunk and handled
 // its records, so a child that writes faster than the session reads blocks
@@ -217,7 +221,8 @@ func (o RunOptions) argv() []string {
 //     the chunk).
 //   - ShutdownStdin closes the child's input once what was Put has been
 //     written (POE closes it at once and drops what is buffered). Put
-//     returns an error where POE croaks.
+//     returns an error where POE croaks. What Put queues is not bounded,
+//     as in POE: GetDriverOutOctets tells how much is waiting.
 //   - Close (also Heap.Delete of the wheel and the session's stop) kills
 //     the child: SIGTERM, then SIGKILL if it has not exited after two
 //     seconds, and waits for it; POE leaves the child running. The exit

@@ -168,8 +168,10 @@ func NewFollowTail(k *kernel.Kernel, opts FollowTailOptions) (*FollowTail, error
 		w.p.shutdown(nil)
 		return nil, fmt.Errorf("wheel: %w", err)
 	}
-	give(w.token)
 	if w.stream {
+		// readChunks waits for a token before each read; poll waits
+		// only after it has posted.
+		give(w.token)
 		w.p.goroutine(func() {
 			w.p.readChunks(w.f, w.token,
 				func(b []byte) any { return ftChunk{b} },

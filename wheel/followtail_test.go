@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seed02617006/poe/filter"
 	"github.com/seed02617006/poe/kernel"
 	"github.com/seed02617006/poe/wheel"
 )
@@ -236,6 +237,27 @@ func TestFollowTailRotate(t *testing.T) {
 		return false
 	})
 	want := []string{"line first", "line last", "reset", "line second, a longer line", "reset", "line third"}
+	if !slices.Equal(got, want) {
+		t.Errorf("events = %q, want %q", got, want)
+	}
+}
+
+// TestFollowTailOneMessageInFlight handles each IdleEvent slower than the
+// poll interval: the wheel must not look at the file again until the
+// session has handled its last message, so what an IdleEvent appends is
+// read before the next IdleEvent.
+func TestFollowTailOneMessageInFlight(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log")
+	writeFile(t, path, "")
+	got := runTail(t, wheel.FollowTailOptions{Filename: path, PollInterval: time.Millisecond},
+		func(t *testing.T, e *kernel.Event, w *wheel.FollowTail, n int) bool {
+			time.Sleep(5 * time.Millisecond) // a slow session
+			if n <= 3 {
+				appendFile(t, path, fmt.Sprintf("line %d\n", n))
+			}
+			return n > 3
+		})
+	want := []string{"line line 1", "line line 2", "line line 3"}
 	if !slices.Equal(got, want) {
 		t.Errorf("events = %q, want %q", got, want)
 	}
@@ -470,6 +492,59 @@ func TestFollowTailBadOptions(t *testing.T) {
 		w, err := wheel.NewFollowTail(kernel.New(), wheel.FollowTailOptions{Filename: path, InputEvent: "line"})
 		if w != nil || !errors.Is(err, kernel.ErrNoSuchSession) {
 			t.Errorf("NewFollowTail = %v, %v; want nil, ErrNoSuchSession", w, err)
+		}
+	})
+}
+
+// FuzzFollowTail appends data to a followed file in pieces cut where cuts
+// says, one piece per poll: the records must be those of the whole data
+// decoded at once, however the file grew.
+func FuzzFollowTail(f *testing.F) {
+	f.Add([]byte("one\ntwo\r\nthree\rfour\n\r\n"), []byte{3, 1, 7})
+	f.Add([]byte("a\r\nb\n"), []byte{2})
+	f.Add([]byte("no newline at all"), []byte{})
+	f.Add([]byte("\n\n\r\r\n"), []byte{1, 1, 1, 1})
+	f.Fuzz(func(t *testing.T, data, cuts []byte) {
+		if len(data) > 1<<12 || len(cuts) > 64 {
+			return
+		}
+		var pieces [][]byte
+		for rest, i := data, 0; len(rest) > 0; i++ {
+			n := len(rest)
+			if i < len(cuts) {
+				n = min(int(cuts[i])%64+1, n)
+			}
+			pieces, rest = append(pieces, rest[:n]), rest[n:]
+		}
+		want := []string{}
+		line := filter.NewLine()
+		line.GetOneStart([][]byte{data})
+		for range len(data) + 1 {
+			recs, err := line.GetOne()
+			if err != nil {
+				t.Fatalf("Line.GetOne: %v", err)
+			}
+			if len(recs) == 0 {
+				break
+			}
+			want = append(want, "line "+recs[0].(string))
+		}
+
+		path := filepath.Join(t.TempDir(), "log")
+		writeFile(t, path, "")
+		got := runTail(t, wheel.FollowTailOptions{Filename: path, PollInterval: time.Millisecond},
+			func(t *testing.T, e *kernel.Event, w *wheel.FollowTail, n int) bool {
+				if n > len(pieces) {
+					return true
+				}
+				appendFile(t, path, string(pieces[n-1]))
+				return false
+			})
+		if got == nil {
+			got = []string{}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("records = %q, want %q (pieces %q)", got, want, pieces)
 		}
 	})
 }

@@ -853,3 +853,50 @@ func TestRunFilterError(t *testing.T) {
 		t.Errorf("ErrorEvents = %q, want one EMSGSIZE for STDOUT and the two ends", res.errors)
 	}
 }
+
+// FuzzRunCat sends data through cat in pieces cut where cuts says: the
+// records that come back must be those of the whole data decoded at once.
+func FuzzRunCat(f *testing.F) {
+	f.Add([]byte("one\ntwo\nthree\n"), []byte{3, 1, 7})
+	f.Add([]byte("\n\n\nx"), []byte{1})
+	f.Add([]byte("no newline"), []byte{})
+	f.Fuzz(func(t *testing.T, data, cuts []byte) {
+		if len(data) > 1<<14 || len(cuts) > 64 {
+			return
+		}
+		want := []string{}
+		line := filter.NewLine(filter.LineOptions{Literal: "\n"})
+		line.GetOneStart([][]byte{data})
+		for range len(data) + 1 {
+			recs, err := line.GetOne()
+			if err != nil {
+				t.Fatalf("Line.GetOne: %v", err)
+			}
+			if len(recs) == 0 {
+				break
+			}
+			want = append(want, recs[0].(string))
+		}
+		o := opts([]string{"cat"})
+		o.StdinFilter = filter.NewStream()
+		res := runChild(t, o, func(e *kernel.Event, w *wheel.Run) {
+			for rest, i := data, 0; len(rest) > 0; i++ {
+				n := len(rest)
+				if i < len(cuts) {
+					n = min(int(cuts[i])%64+1, n)
+				}
+				if err := w.Put(rest[:n]); err != nil {
+					t.Errorf("Put: %v", err)
+				}
+				rest = rest[n:]
+			}
+			w.ShutdownStdin()
+		}, nil)
+		if res.stdout == nil {
+			res.stdout = []string{}
+		}
+		if !slices.Equal(res.stdout, want) || res.status != 0 {
+			t.Errorf("records = %q, status %d; want %q, 0", res.stdout, res.status, want)
+		}
+	})
+}

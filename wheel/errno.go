@@ -42,11 +42,11 @@ var (
 // error and io.EOF are (0, ""), which is how ReadWrite reports EOF. Errors
 // that carry no errno are given the closest one: a closed connection is
 // EBADF, a closed pipe EPIPE, a timeout ETIMEDOUT, a cancelled context
-// ECANCELED, an unresolvable name EADDRNOTAVAIL (as POE's inet_aton
-// failure); a filter's errors are EMSGSIZE (filter.ErrTooLong), EBADMSG
-// (filter.ErrMalformed) and EINVAL (filter.ErrRecordType), with the
-// filter's own message as errstr; anything else is EIO with the error's
-// text. Any goroutine may call it.
+// ECANCELED, an address that does not resolve or does not suit the socket
+// EADDRNOTAVAIL (as POE's inet_aton failure). A filter's errors are
+// EMSGSIZE (filter.ErrTooLong), EBADMSG (filter.ErrMalformed) and EINVAL
+// (filter.ErrRecordType), with the filter's own message as errstr;
+// anything else is EIO with the error's text. Any goroutine may call it.
 func Errno(err error) (num int, str string) {
 	if err == nil || errors.Is(err, io.EOF) {
 		return 0, ""
@@ -71,7 +71,8 @@ func Errno(err error) (num int, str string) {
 		return int(syscall.ECANCELED), strerror(syscall.ECANCELED)
 	}
 	var dns *net.DNSError
-	if errors.As(err, &dns) {
+	var addr *net.AddrError
+	if errors.As(err, &dns) || errors.As(err, &addr) {
 		return int(syscall.EADDRNOTAVAIL), strerror(syscall.EADDRNOTAVAIL)
 	}
 	return int(syscall.EIO), err.Error()

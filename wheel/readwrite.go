@@ -146,6 +146,7 @@ type ReadWrite struct {
 	inSender   filter.Sender // inF as a Sender, or nil
 	outSender  filter.Sender
 	draining   bool
+	wakeLater  bool // Put during drain: wake the writer when drain ends
 	inShut     bool      // ShutdownInput was called
 	readerGone bool      // the reader has ended (its last notice arrived)
 	readDone   bool      // nothing more will be read or reported
@@ -335,7 +336,13 @@ func (w *ReadWrite) drain() {
 		return
 	}
 	w.draining = true
-	defer func() { w.draining = false }()
+	defer func() {
+		w.draining = false
+		if w.wakeLater {
+			w.wakeLater = false
+			w.wakeWriter()
+		}
+	}()
 	errs := 0
 	for !w.closed.Load() && !w.paused.Load() && !w.inShut {
 		f := w.inF
@@ -486,11 +493,22 @@ func (w *ReadWrite) enqueue(chunks [][]byte) bool {
 		_ = w.o.post(&rwNotice{w: w, kind: rwHigh})
 	}
 	w.mu.Unlock()
+	if w.draining {
+		// Records put by input handlers go out together when the
+		// chunk has been parsed: one writev instead of one per record,
+		// as POE flushes once its handlers return to the select loop.
+		w.wakeLater = true
+	} else {
+		w.wakeWriter()
+	}
+	return above
+}
+
+func (w *ReadWrite) wakeWriter() {
 	select {
 	case w.wwake <- struct{}{}:
 	default:
 	}
-	return above
 }
 
 // writeLoop is the writer goroutine: it writes the buffer in order, with
@@ -719,10 +737,7 @@ func (w *ReadWrite) ShutdownOutput() {
 	}
 	w.shutOut = true
 	w.mu.Unlock()
-	select {
-	case w.wwake <- struct{}{}:
-	default:
-	}
+	w.wakeWriter()
 }
 
 // Close stops the wheel: it closes its handles (output not yet written is

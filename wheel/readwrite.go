@@ -146,7 +146,7 @@ type ReadWrite struct {
 	inSender   filter.Sender // inF as a Sender, or nil
 	outSender  filter.Sender
 	draining   bool
-	wakeLater  bool // Put during drain: wake the writer when drain ends
+	wakeLater  bool      // Put during drain: wake the writer when drain ends
 	inShut     bool      // ShutdownInput was called
 	readerGone bool      // the reader has ended (its last notice arrived)
 	readDone   bool      // nothing more will be read or reported

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -719,4 +720,122 @@ func TestReadWriteOptionErrors(t *testing.T) {
 	if _, err := wheel.NewReadWrite(kernel.New(), wheel.ReadWriteOptions{Handle: c1}); !errors.Is(err, wheel.ErrNoSession) {
 		t.Errorf("NewReadWrite outside a handler: error = %v, want ErrNoSession", err)
 	}
+}
+
+// TestReadWriteSeparateHandles reads one pipe and writes another, as a
+// console wheel on standard input and output: ShutdownOutput closes the
+// output pipe, so its reader gets EOF.
+func TestReadWriteSeparateHandles(t *testing.T) {
+	inR, inW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inW.Close()
+	defer outR.Close()
+	r := newRig(t)
+	r.run(kernel.States{
+		"_start": func(e *kernel.Event) any {
+			w, err := wheel.NewReadWrite(e.Kernel, wheel.ReadWriteOptions{
+				InputHandle: inR, OutputHandle: outW, InputEvent: "in", ErrorEvent: "err",
+			})
+			if err != nil {
+				t.Fatalf("NewReadWrite: %v", err)
+			}
+			e.Heap["wheel"] = w
+			if w.GetInputHandle() != inR || w.GetOutputHandle() != outW {
+				t.Errorf("GetInputHandle, GetOutputHandle do not return the handles given")
+			}
+			return nil
+		},
+		"in": func(e *kernel.Event) any {
+			w := rw(e)
+			w.Put("> " + e.Args[0].(string))
+			if e.Args[0] == "bye" {
+				w.ShutdownOutput()
+			}
+			return nil
+		},
+		"err": func(e *kernel.Event) any {
+			r.log.add("error %v %v", e.Args[0], e.Args[1])
+			e.Heap.Delete("wheel")
+			return nil
+		},
+	})
+	if _, err := inW.Write([]byte("hi\nbye\n")); err != nil {
+		t.Fatal(err)
+	}
+	_ = outR.SetReadDeadline(time.Now().Add(patience))
+	got, err := io.ReadAll(outR)
+	if err != nil || string(got) != "> hi\r\n> bye\r\n" {
+		t.Errorf("output %q, %v; want both lines then EOF", got, err)
+	}
+	inW.Close()
+	r.wait()
+	if got, want := r.log.all(), []string{"error read 0"}; !equalStrings(got, want) {
+		t.Errorf("events = %q, want %q", got, want)
+	}
+}
+
+// TestReadWriteShutdownInput: after ShutdownInput no record and no EOF is
+// reported, writing goes on, and once output is shut down too the wheel
+// lets the session end.
+func TestReadWriteShutdownInput(t *testing.T) {
+	server, client := tcpPair(t)
+	deadline(client)
+	r := newRig(t)
+	r.rwServer(server, wheel.ReadWriteOptions{}, kernel.States{
+		"got_input": func(e *kernel.Event) any {
+			r.log.add("input %v", e.Args[0])
+			w := rw(e)
+			w.ShutdownInput()
+			w.Put("no more input")
+			w.ShutdownOutput()
+			return nil
+		},
+	})
+	if _, err := client.Write([]byte("first\nsecond\n")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(client)
+	if err != nil || string(got) != "no more input\r\n" {
+		t.Errorf("peer read %q, %v; want one line then EOF", got, err)
+	}
+	r.wait()
+	if got, want := r.log.all(), []string{"input first"}; !equalStrings(got, want) {
+		t.Errorf("events = %q, want %q", got, want)
+	}
+	client.Close()
+	server.Close()
+}
+
+// TestReadWriteHandlerPanics: a panic in an input handler is the
+// session's DIE; unhandled, it stops the session, whose stop closes the
+// wheel.
+func TestReadWriteHandlerPanics(t *testing.T) {
+	server, client := tcpPair(t)
+	deadline(client)
+	r := newRig(t)
+	r.rwServer(server, wheel.ReadWriteOptions{}, kernel.States{
+		"got_input": func(e *kernel.Event) any { panic("boom") },
+	})
+	if _, err := client.Write([]byte("x\ny\n")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := client.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		t.Errorf("peer read = %d, %v; want EOF", n, err)
+	}
+	select {
+	case err := <-r.done:
+		var x *kernel.Exception
+		if !errors.As(err, &x) || x.Err.Error() != "boom" {
+			t.Errorf("Run = %v, want the DIE of boom", err)
+		}
+	case <-time.After(patience):
+		t.Fatal("the kernel did not stop")
+	}
+	client.Close()
 }

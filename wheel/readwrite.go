@@ -124,6 +124,12 @@ const (
 	// a record in between; past it the wheel stops reading, so a filter
 	// that can only fail does not spin.
 	maxFilterErrors = 64
+	// maxWrite bounds the bytes handed to one write (writev).
+	maxWrite = 256 << 10
+	// maxEmptyReads is how many reads in a row may return nothing and no
+	// error before the reader gives up with io.ErrNoProgress, as bufio
+	// does, instead of spinning on a broken io.Reader.
+	maxEmptyReads = 100
 )
 
 // ReadWrite is POE::Wheel::ReadWrite: buffered, filtered, non-blocking I/O
@@ -166,7 +172,8 @@ type ReadWrite struct {
 
 	// The output buffer, guarded by mu; the writer goroutine drains it.
 	mu      sync.Mutex
-	q       [][]byte
+	q       [][]byte // q[qh:] waits to be written
+	qh      int
 	octets  int // bytes queued or being written
 	msgs    int // chunks queued or being written
 	high    bool
@@ -269,6 +276,7 @@ func (w *ReadWrite) ID() int { return w.id }
 // readLoop is the reader goroutine.
 func (w *ReadWrite) readLoop() {
 	defer w.rwg.Done()
+	empty := 0
 	for {
 		var c *rwChunk
 		select {
@@ -295,11 +303,15 @@ func (w *ReadWrite) readLoop() {
 		n, err := w.in.Read(c.buf)
 		c.n = n
 		if n > 0 {
+			empty = 0
 			if w.o.post(c) != nil {
 				return
 			}
 		} else {
 			w.free <- c
+			if empty++; empty >= maxEmptyReads && err == nil {
+				err = io.ErrNoProgress
+			}
 		}
 		if err != nil {
 			if w.closed.Load() {
@@ -525,7 +537,7 @@ func (w *ReadWrite) writeLoop() {
 		}
 		for {
 			w.mu.Lock()
-			if len(w.q) == 0 {
+			if w.qh == len(w.q) {
 				shut := w.shutOut
 				w.mu.Unlock()
 				if shut {
@@ -535,7 +547,7 @@ func (w *ReadWrite) writeLoop() {
 				}
 				break
 			}
-			batch, w.q = w.q, batch[:0]
+			batch = w.takeBatch(batch)
 			count := len(batch)
 			w.mu.Unlock()
 
@@ -547,7 +559,7 @@ func (w *ReadWrite) writeLoop() {
 			w.mu.Lock()
 			if err != nil {
 				w.wfailed = true
-				w.q, w.octets, w.msgs = nil, 0, 0
+				w.q, w.qh, w.octets, w.msgs = nil, 0, 0, 0
 				w.mu.Unlock()
 				if !w.closed.Load() {
 					_ = w.o.post(&rwNotice{w: w, kind: rwWriteError, err: err})
@@ -569,6 +581,37 @@ func (w *ReadWrite) writeLoop() {
 			}
 		}
 	}
+}
+
+// takeBatch moves the chunks of one write from the queue to batch: up to
+// maxWrite bytes, or LowMark's worth when marks are set, so the buffer
+// drains in steps and LowEvent comes while output is still queued, which
+// is what it is for; at least one chunk. mu must be held.
+func (w *ReadWrite) takeBatch(batch [][]byte) [][]byte {
+	limit := maxWrite
+	if w.lowMk > 0 {
+		limit = min(max(w.lowMk, minChunk), maxWrite)
+	}
+	end, size := w.qh, 0
+	for end < len(w.q) && (end == w.qh || size+len(w.q[end]) <= limit) {
+		size += len(w.q[end])
+		end++
+	}
+	batch = append(batch[:0], w.q[w.qh:end]...)
+	clear(w.q[w.qh:end])
+	w.qh = end
+	switch {
+	case w.qh == len(w.q):
+		w.q, w.qh = w.q[:0], 0
+		if cap(w.q) > 4096 {
+			w.q = nil // a burst does not pin its queue
+		}
+	case w.qh > 1024 && 2*w.qh > len(w.q):
+		n := copy(w.q, w.q[w.qh:])
+		clear(w.q[n:])
+		w.q, w.qh = w.q[:n], 0
+	}
+	return batch
 }
 
 // closeWrite half-closes the output: CloseWrite on a socket; a separate
@@ -765,7 +808,7 @@ func (w *ReadWrite) Close() error {
 		closeFilter(w.outF)
 	}
 	w.mu.Lock()
-	w.q, w.octets, w.msgs = nil, 0, 0
+	w.q, w.qh, w.octets, w.msgs = nil, 0, 0, 0
 	w.mu.Unlock()
 	w.o.release(w)
 	return nil

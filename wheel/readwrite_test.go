@@ -839,3 +839,35 @@ func TestReadWriteHandlerPanics(t *testing.T) {
 	}
 	client.Close()
 }
+
+type stuckReader struct{}
+
+func (stuckReader) Read([]byte) (int, error) { return 0, nil }
+
+// TestReadWriteNoProgress: a reader that returns nothing forever is an
+// error, not a spinning goroutine.
+func TestReadWriteNoProgress(t *testing.T) {
+	r := newRig(t)
+	r.run(kernel.States{
+		"_start": func(e *kernel.Event) any {
+			w, err := wheel.NewReadWrite(e.Kernel, wheel.ReadWriteOptions{
+				InputHandle: stuckReader{}, OutputHandle: io.Discard, InputEvent: "in", ErrorEvent: "err",
+			})
+			if err != nil {
+				t.Fatalf("NewReadWrite: %v", err)
+			}
+			e.Heap["wheel"] = w
+			return nil
+		},
+		"err": func(e *kernel.Event) any {
+			r.log.add("error %v %v %v", e.Args[0], e.Args[1], e.Args[2])
+			e.Heap.Delete("wheel")
+			return nil
+		},
+	})
+	r.wait()
+	want := fmt.Sprintf("error read %d %s", int(syscall.EIO), io.ErrNoProgress)
+	if got := r.log.all(); len(got) != 1 || got[0] != want {
+		t.Errorf("events = %q, want [%q]", got, want)
+	}
+}

@@ -20,6 +20,17 @@ type ListenAcceptOptions struct {
 	ErrorEvent string
 }
 
+// validate checks the required options; there are no defaults to fill.
+func (o ListenAcceptOptions) validate() error {
+	if o.Handle == nil {
+		return fmt.Errorf("%w: ListenAccept needs a listener", ErrHandle)
+	}
+	if o.AcceptEvent == "" {
+		return fmt.Errorf("%w: AcceptEvent is required", ErrEvent)
+	}
+	return nil
+}
+
 // ListenAccept is POE::Wheel::ListenAccept: it accepts connections on a
 // listener made elsewhere and hands each one to the session.
 //
@@ -36,11 +47,8 @@ type ListenAccept struct {
 // handler calls it (k is e.Kernel). It returns an error without Handle or
 // AcceptEvent, or outside a handler.
 func NewListenAccept(k *kernel.Kernel, opts ListenAcceptOptions) (*ListenAccept, error) {
-	if opts.Handle == nil {
-		return nil, fmt.Errorf("%w: ListenAccept needs a listener", ErrHandle)
-	}
-	if opts.AcceptEvent == "" {
-		return nil, fmt.Errorf("%w: AcceptEvent is required", ErrEvent)
+	if err := opts.validate(); err != nil {
+		return nil, err
 	}
 	own, err := bind(k)
 	if err != nil {

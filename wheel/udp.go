@@ -116,10 +116,11 @@ func (n *udpNotice) deliver() {
 // is e.Kernel). The socket is bound (and connected) at once; a failure is
 // returned as an error, as POE::Wheel::UDP dies.
 func NewUDP(k *kernel.Kernel, opts UDPOptions) (*UDP, error) {
-	laddr, raddr, dflt, err := opts.addrs()
+	cfg, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
+	laddr, raddr, dflt := cfg.local, cfg.peer, cfg.dflt
 	own, err := bind(k)
 	if err != nil {
 		return nil, err
@@ -152,48 +153,52 @@ func NewUDP(k *kernel.Kernel, opts UDPOptions) (*UDP, error) {
 	return u, nil
 }
 
-func (o UDPOptions) addrs() (local, peer, dflt netip.AddrPort, err error) {
-	port := func(p int) (uint16, error) {
-		if p < 0 || p > 65535 {
-			return 0, fmt.Errorf("%w: port %d", ErrOption, p)
-		}
-		return uint16(p), nil
-	}
-	addrPort := func(a string, p int) (netip.AddrPort, error) {
-		ip, err := netip.ParseAddr(a)
-		if err != nil {
-			return netip.AddrPort{}, fmt.Errorf("%w: %v", ErrOption, err)
-		}
-		pp, err := port(p)
-		return netip.AddrPortFrom(ip, pp), err
-	}
+// udpConfig is what the options resolve to.
+type udpConfig struct {
+	local, peer, dflt netip.AddrPort
+}
+
+// withDefaults validates o and resolves its addresses.
+func (o UDPOptions) withDefaults() (udpConfig, error) {
+	var c udpConfig
+	var err error
 	if o.PeerAddr != "" {
-		if peer, err = addrPort(o.PeerAddr, o.PeerPort); err != nil {
-			return
-		}
 		if o.PeerPort == 0 {
-			err = fmt.Errorf("%w: PeerAddr needs PeerPort", ErrOption)
-			return
+			return c, fmt.Errorf("%w: PeerAddr needs PeerPort", ErrOption)
+		}
+		if c.peer, err = addrPort(o.PeerAddr, o.PeerPort); err != nil {
+			return c, err
 		}
 	}
 	if o.DefaultAddr != "" || o.DefaultPort != 0 {
 		if o.DefaultAddr == "" || o.DefaultPort == 0 {
-			err = fmt.Errorf("%w: DefaultAddr and DefaultPort require each other", ErrOption)
-			return
+			return c, fmt.Errorf("%w: DefaultAddr and DefaultPort require each other", ErrOption)
 		}
-		if dflt, err = addrPort(o.DefaultAddr, o.DefaultPort); err != nil {
-			return
+		if c.dflt, err = addrPort(o.DefaultAddr, o.DefaultPort); err != nil {
+			return c, err
 		}
 	}
 	la := o.LocalAddr
 	if la == "" {
 		la = "127.0.0.1"
-		if peer.IsValid() && peer.Addr().Is6() && !peer.Addr().Is4In6() {
+		if c.peer.IsValid() && c.peer.Addr().Is6() && !c.peer.Addr().Is4In6() {
 			la = "::1"
 		}
 	}
-	local, err = addrPort(la, o.LocalPort)
-	return
+	c.local, err = addrPort(la, o.LocalPort)
+	return c, err
+}
+
+// addrPort parses an IP literal and a port.
+func addrPort(addr string, port int) (netip.AddrPort, error) {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return netip.AddrPort{}, fmt.Errorf("%w: %v", ErrOption, err)
+	}
+	if port < 0 || port > 65535 {
+		return netip.AddrPort{}, fmt.Errorf("%w: port %d", ErrOption, port)
+	}
+	return netip.AddrPortFrom(ip, uint16(port)), nil
 }
 
 func (u *UDP) readLoop() {
@@ -252,11 +257,11 @@ func (u *UDP) Put(datagrams ...Datagram) (int, error) {
 		var err error
 		switch {
 		case d.Addr != "" || d.Port != 0:
-			var ip netip.Addr
-			if ip, err = netip.ParseAddr(d.Addr); err != nil || d.Port <= 0 || d.Port > 65535 {
+			var to netip.AddrPort
+			if to, err = addrPort(d.Addr, d.Port); err != nil || d.Port == 0 {
 				return total, fmt.Errorf("%w: datagram to %q port %d", ErrOption, d.Addr, d.Port)
 			}
-			n, err = u.conn.WriteToUDPAddrPort(d.Payload, netip.AddrPortFrom(ip, uint16(d.Port)))
+			n, err = u.conn.WriteToUDPAddrPort(d.Payload, to)
 		case u.dflt.IsValid():
 			n, err = u.conn.WriteToUDPAddrPort(d.Payload, u.dflt)
 		case u.connected:

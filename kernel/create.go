@@ -235,13 +235,39 @@ func (k *Kernel) HandleAdd(h io.Closer) error {
 }
 
 // HandleRemove forgets a resource added with HandleAdd, without closing
-// it. Wheels call it from Close, in a handler of their session.
+// it. Wheels call it from Close.
 func (k *Kernel) HandleRemove(h io.Closer) {
 	s := k.cur()
 	k.c.smu.Lock()
 	for i, x := range s.handles {
 		if x == h {
 			s.handles = append(s.handles[:i], s.handles[i+1:]...)
+			k.c.handles--
+			k.c.smu.Unlock()
+			k.c.refDec(s)
+			return
+		}
+	}
+	for i, x := range s.passive {
+		if x == h {
+			s.passive = append(s.passive[:i], s.passive[i+1:]...)
+			break
+		}
+	}
+	k.c.smu.Unlock()
+}
+
+// HandleRelease makes a resource added with HandleAdd stop keeping the
+// session alive, while the kernel still closes it when the session stops:
+// a wheel whose input and output have both ended, which in POE holds no
+// select but dies with the session's heap.
+func (k *Kernel) HandleRelease(h io.Closer) {
+	s := k.cur()
+	k.c.smu.Lock()
+	for i, x := range s.handles {
+		if x == h {
+			s.handles = append(s.handles[:i], s.handles[i+1:]...)
+			s.passive = append(s.passive, h)
 			k.c.handles--
 			k.c.smu.Unlock()
 			k.c.refDec(s)

@@ -323,9 +323,9 @@ func (c *core) free(s *Session) {
 	c.sig.clearSession(c, s)
 	c.extrefs -= len(s.extref)
 	s.extref = nil
-	handles := s.handles
-	s.handles = nil
-	c.handles -= len(handles)
+	handles := append(s.passive, s.handles...)
+	c.handles -= len(s.handles)
+	s.handles, s.passive = nil, nil
 	c.smu.Unlock()
 
 	c.nmu.Lock()

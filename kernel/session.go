@@ -42,6 +42,7 @@ type Session struct {
 	aliases  []string
 	extref   map[string]int
 	handles  []io.Closer
+	passive  []io.Closer // closed at stop, but keep nothing alive
 	pids     map[int]struct{}
 	sigs     map[string]sigWatch
 	markGen  uint64 // the sweep generation and position of its newest mark

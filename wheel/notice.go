@@ -35,6 +35,7 @@ type owner struct {
 	k    *kernel.Kernel  // the session's view of the kernel
 	s    *kernel.Session // the session
 	held bool            // registered with HandleAdd and not yet removed
+	idle bool            // released with HandleRelease: closed at stop only
 }
 
 // bind ties a new wheel to the session whose handler is running: k may be
@@ -67,9 +68,18 @@ func (o *owner) hold(c io.Closer) error {
 // release undoes hold, once. Call it from a handler of the session, or
 // from the kernel's teardown (where it finds nothing to remove).
 func (o *owner) release(c io.Closer) {
-	if o.held {
-		o.held = false
+	if o.held || o.idle {
+		o.held, o.idle = false, false
 		o.k.HandleRemove(c)
+	}
+}
+
+// rest stops c keeping the session alive, but the kernel still closes it
+// when the session stops.
+func (o *owner) rest(c io.Closer) {
+	if o.held {
+		o.held, o.idle = false, true
+		o.k.HandleRelease(c)
 	}
 }
 

@@ -458,7 +458,7 @@ func (w *ReadWrite) gotReadEnd(err error) {
 // closes the handles.
 func (w *ReadWrite) maybeRelease() {
 	if w.readDone && w.readerGone && w.writeDone && !w.closed.Load() {
-		w.o.release(w)
+		w.o.rest(w)
 	}
 }
 

@@ -390,3 +390,40 @@ func id(v any) int {
 	}
 	return -1
 }
+
+type closer struct{ closed int }
+
+func (c *closer) Close() error { c.closed++; return nil }
+
+func TestHandlesKeepAliveUntilReleasedAndCloseAtStop(t *testing.T) {
+	now := time.Duration(0)
+	k := kernel.New(kernel.WithClock(func() time.Duration { return now }))
+	held, released, removed := &closer{}, &closer{}, &closer{}
+	var s *kernel.Session
+	s = create(t, k, kernel.States{
+		"_start": func(e *kernel.Event) any {
+			e.Kernel.HandleAdd(held)
+			e.Kernel.HandleAdd(released)
+			e.Kernel.HandleAdd(removed)
+			e.Kernel.HandleRelease(released)
+			e.Kernel.HandleRemove(removed)
+			e.Kernel.Delay("drop", time.Second)
+			return nil
+		},
+		"drop": func(e *kernel.Event) any { e.Kernel.HandleRelease(held); return nil },
+	})
+	for i := 0; i < 3; i++ {
+		k.RunOneTimeslice()
+	}
+	if !s.Alive() {
+		t.Fatal("a session with a held handle stopped")
+	}
+	now = 2 * time.Second
+	k.RunOneTimeslice()
+	if s.Alive() {
+		t.Fatal("a session whose handles are all released is still alive")
+	}
+	if held.closed != 1 || released.closed != 1 || removed.closed != 0 {
+		t.Errorf("closes at stop: held %d, released %d, removed %d; want 1, 1, 0", held.closed, released.closed, removed.closed)
+	}
+}

@@ -1,0 +1,843 @@
+package wheel
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/seed02617006/poe/filter"
+	"github.com/seed02617006/poe/kernel"
+)
+
+// ReadWriteOptions are POE::Wheel::ReadWrite's parameters. The zero value
+// of each field is POE's default.
+type ReadWriteOptions struct {
+	// Handle is read from and written to. It excludes InputHandle and
+	// OutputHandle (POE: Handle takes precedence; here giving both is an
+	// error).
+	Handle io.ReadWriter
+	// InputHandle and OutputHandle are the handles to read from and to
+	// write to when they differ (standard input and output).
+	InputHandle  io.Reader
+	OutputHandle io.Writer
+
+	// Filter parses input and serialises output. It excludes InputFilter
+	// and OutputFilter. With none of the three, one new filter.Line does
+	// both; with only one of InputFilter and OutputFilter, a new Line is
+	// the other.
+	Filter       filter.Filter
+	InputFilter  filter.Filter
+	OutputFilter filter.Filter
+
+	// InputEvent gets (record, wheelID) for each record the input filter
+	// parses. Empty: the wheel does not read at all, as in POE.
+	InputEvent string
+	// ErrorEvent gets (op, errnum, errstr, wheelID): op is "read" or
+	// "write"; errnum 0 with op "read" is EOF. See Errno for how Go errors
+	// become errnum and errstr.
+	ErrorEvent string
+	// FlushedEvent gets (wheelID) each time the output buffer becomes
+	// empty.
+	FlushedEvent string
+
+	// HighMark and LowMark, in bytes of buffered output, go together and
+	// must be above zero; LowMark must be below HighMark. HighEvent gets
+	// (wheelID) when the buffer reaches HighMark, LowEvent (wheelID) when
+	// it drains to LowMark after that. LowMark requires LowEvent, and
+	// HighEvent requires HighMark, as in POE.
+	HighMark  int
+	LowMark   int
+	HighEvent string
+	LowEvent  string
+}
+
+// withDefaults validates o and fills in POE's defaults. It returns the
+// input and output handles too.
+func (o ReadWriteOptions) withDefaults() (ReadWriteOptions, io.Reader, io.Writer, error) {
+	var in io.Reader
+	var out io.Writer
+	switch {
+	case o.Handle != nil:
+		if o.InputHandle != nil || o.OutputHandle != nil {
+			return o, nil, nil, fmt.Errorf("%w: Handle excludes InputHandle and OutputHandle", ErrHandle)
+		}
+		in, out = o.Handle, o.Handle
+	case o.InputHandle != nil && o.OutputHandle != nil:
+		in, out = o.InputHandle, o.OutputHandle
+	default:
+		return o, nil, nil, ErrHandle
+	}
+	if o.Filter != nil {
+		if o.InputFilter != nil || o.OutputFilter != nil {
+			return o, nil, nil, fmt.Errorf("%w: Filter excludes InputFilter and OutputFilter", ErrOption)
+		}
+		o.InputFilter, o.OutputFilter = o.Filter, o.Filter
+	} else if o.InputFilter == nil || o.OutputFilter == nil {
+		// POE: one new Line serves the side (or both sides) not given.
+		l := filter.NewLine()
+		if o.InputFilter == nil {
+			o.InputFilter = l
+		}
+		if o.OutputFilter == nil {
+			o.OutputFilter = l
+		}
+	}
+	o.Filter = nil
+	if err := checkMarks(o.HighMark, o.LowMark, o.HighEvent, o.LowEvent); err != nil {
+		return o, nil, nil, err
+	}
+	return o, in, out, nil
+}
+
+func checkMarks(high, low int, highEvent, lowEvent string) error {
+	switch {
+	case high < 0 || low < 0:
+		return fmt.Errorf("%w: HighMark and LowMark must be above 0", ErrMarks)
+	case (high > 0) != (low > 0):
+		return fmt.Errorf("%w: HighMark and LowMark require each other", ErrMarks)
+	case high > 0 && low >= high:
+		return fmt.Errorf("%w: LowMark %d is not below HighMark %d", ErrMarks, low, high)
+	case highEvent != "" && high == 0:
+		return fmt.Errorf("%w: HighEvent requires a HighMark", ErrMarks)
+	case (low > 0) != (lowEvent != ""):
+		return fmt.Errorf("%w: LowMark and LowEvent require each other", ErrMarks)
+	}
+	return nil
+}
+
+const (
+	// minChunk is the first read buffer of a wheel. A read that fills its
+	// buffer doubles it, up to maxChunk (POE::Driver::SysRW's BlockSize),
+	// so an idle connection holds 4 KiB and a busy stream reads 64 KiB at
+	// a time.
+	minChunk = 4 << 10
+	maxChunk = 64 << 10
+	// readAhead is how many chunks a reader may have read that the
+	// session has not yet taken: one being parsed, one being read. It is
+	// the whole of the back-pressure: a fast sender fills the kernel's
+	// socket buffer, not ours.
+	readAhead = 2
+	// maxFilterErrors bounds the filter errors reported in a row without
+	// a record in between; past it the wheel stops reading, so a filter
+	// that can only fail does not spin.
+	maxFilterErrors = 64
+	// maxWrite bounds the bytes handed to one write (writev).
+	maxWrite = 256 << 10
+	// maxEmptyReads is how many reads in a row may return nothing and no
+	// error before the reader gives up with io.ErrNoProgress, as bufio
+	// does, instead of spinning on a broken io.Reader.
+	maxEmptyReads = 100
+)
+
+// ReadWrite is POE::Wheel::ReadWrite: buffered, filtered, non-blocking I/O
+// on a stream. A goroutine reads chunks and hands them to the session,
+// where the input filter parses them and InputEvent is called once per
+// record; Put serialises records with the output filter and a second
+// goroutine writes them in order.
+//
+// All methods are for the handlers of the session that made the wheel;
+// Close may also be called after the kernel has stopped.
+type ReadWrite struct {
+	id   int
+	o    owner
+	opts ReadWriteOptions
+	in   io.Reader
+	out  io.Writer
+
+	// Handler-side state: touched only by the session's handlers.
+	inF, outF  filter.Filter
+	inSender   filter.Sender // inF as a Sender, or nil
+	outSender  filter.Sender
+	draining   bool
+	wakeLater  bool      // Put during drain: wake the writer when drain ends
+	inShut     bool      // ShutdownInput was called
+	readerGone bool      // the reader has ended (its last notice arrived)
+	readDone   bool      // nothing more will be read or reported
+	endPending *rwNotice // EOF or read error held back by PauseInput
+	writeDone  bool      // output shut down and flushed, or failed
+	one        [][]byte  // GetOneStart's argument, reused
+	drainNote  rwNotice
+
+	// Shared with the goroutines.
+	closed   atomic.Bool
+	paused   atomic.Bool
+	stopRead atomic.Bool // the reader must not read again
+	done     chan struct{}
+	free     chan *rwChunk // chunks the reader may fill
+	wake     chan struct{} // the reader may re-check paused
+	rwg, wwg sync.WaitGroup
+
+	// The output buffer, guarded by mu; the writer goroutine drains it.
+	mu      sync.Mutex
+	q       [][]byte // q[qh:] waits to be written
+	qh      int
+	octets  int // bytes queued or being written
+	msgs    int // chunks queued or being written
+	high    bool
+	highMk  int
+	lowMk   int
+	shutOut bool // ShutdownOutput asked: close the write side when flushed
+	wfailed bool // a write failed: discard further output
+	wwake   chan struct{}
+}
+
+// rwChunk is one read: the reader fills buf[:n] and posts the chunk; the
+// session gives it back once the input filter has copied it.
+type rwChunk struct {
+	w   *ReadWrite
+	buf []byte
+	n   int
+}
+
+func (c *rwChunk) deliver() { c.w.gotChunk(c) }
+
+type rwKind uint8
+
+const (
+	rwDrain      rwKind = iota // parse what the input filter holds
+	rwReadEnd                  // the reader ended: err is why (io.EOF ...)
+	rwHigh                     // the buffer reached HighMark
+	rwWrote                    // low and/or flushed after a write
+	rwWriteError               // a write failed
+	rwWriterDone               // output shut down and flushed
+	rwPutError                 // the output filter refused records
+)
+
+type rwNotice struct {
+	w       *ReadWrite
+	kind    rwKind
+	low     bool
+	flushed bool
+	err     error
+}
+
+func (n *rwNotice) deliver() { n.w.gotNotice(n) }
+
+// NewReadWrite makes a ReadWrite wheel owned by the session whose handler
+// calls it (k is e.Kernel). It returns an error for inconsistent options,
+// or when called outside a handler.
+func NewReadWrite(k *kernel.Kernel, opts ReadWriteOptions) (*ReadWrite, error) {
+	o, in, out, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	own, err := bind(k)
+	if err != nil {
+		return nil, err
+	}
+	w := &ReadWrite{
+		id:     NewID(),
+		o:      own,
+		opts:   o,
+		in:     in,
+		out:    out,
+		inF:    o.InputFilter,
+		outF:   o.OutputFilter,
+		done:   make(chan struct{}),
+		free:   make(chan *rwChunk, readAhead),
+		wake:   make(chan struct{}, 1),
+		wwake:  make(chan struct{}, 1),
+		highMk: o.HighMark,
+		lowMk:  o.LowMark,
+		one:    make([][]byte, 1),
+	}
+	w.drainNote = rwNotice{w: w, kind: rwDrain}
+	w.inSender, _ = w.inF.(filter.Sender)
+	w.outSender, _ = w.outF.(filter.Sender)
+	if err := w.o.hold(w); err != nil {
+		return nil, err
+	}
+	for range readAhead {
+		w.free <- &rwChunk{w: w}
+	}
+	w.wwg.Add(1)
+	go w.writeLoop()
+	if o.InputEvent != "" {
+		w.rwg.Add(1)
+		go w.readLoop()
+	} else {
+		w.readerGone, w.readDone = true, true
+	}
+	// A filter that speaks first (a TLS client's hello) is heard now.
+	w.takeOutput(w.inSender)
+	if w.outSender != w.inSender {
+		w.takeOutput(w.outSender)
+	}
+	return w, nil
+}
+
+// ID returns the wheel's unique ID, which its events carry as the last
+// argument. Any goroutine may call it.
+func (w *ReadWrite) ID() int { return w.id }
+
+// readLoop is the reader goroutine.
+func (w *ReadWrite) readLoop() {
+	defer w.rwg.Done()
+	empty := 0
+	for {
+		var c *rwChunk
+		select {
+		case c = <-w.free:
+		case <-w.done:
+			return
+		}
+		for w.paused.Load() && !w.stopRead.Load() {
+			select {
+			case <-w.wake:
+			case <-w.done:
+				return
+			}
+		}
+		if w.stopRead.Load() {
+			_ = w.o.post(&rwNotice{w: w, kind: rwReadEnd})
+			return
+		}
+		if c.buf == nil {
+			c.buf = make([]byte, minChunk)
+		} else if c.n == len(c.buf) && len(c.buf) < maxChunk {
+			c.buf = make([]byte, 2*len(c.buf))
+		}
+		n, err := w.in.Read(c.buf)
+		c.n = n
+		if n > 0 {
+			empty = 0
+			if w.o.post(c) != nil {
+				return
+			}
+		} else {
+			w.free <- c
+			if empty++; empty >= maxEmptyReads && err == nil {
+				err = io.ErrNoProgress
+			}
+		}
+		if err != nil {
+			if w.closed.Load() {
+				return
+			}
+			_ = w.o.post(&rwNotice{w: w, kind: rwReadEnd, err: err})
+			return
+		}
+	}
+}
+
+// gotChunk runs in the session: the input filter takes the chunk, and its
+// records go to InputEvent.
+func (w *ReadWrite) gotChunk(c *rwChunk) {
+	if w.closed.Load() || w.inShut {
+		w.free <- c
+		return
+	}
+	w.one[0] = c.buf[:c.n]
+	w.inF.GetOneStart(w.one)
+	w.one[0] = nil
+	// Filters copy what GetOneStart gives them, so the reader may refill
+	// the buffer while the records are dispatched.
+	w.free <- c
+	w.takeOutput(w.inSender)
+	w.drain()
+}
+
+// drain dispatches the records the current input filter holds, one
+// GetOne at a time, so that SetFilter in an input handler applies to the
+// very next record, and PauseInput or Close stop the dispatch at once.
+func (w *ReadWrite) drain() {
+	if w.draining {
+		return
+	}
+	w.draining = true
+	defer func() {
+		w.draining = false
+		if w.wakeLater {
+			w.wakeLater = false
+			w.wakeWriter()
+		}
+	}()
+	errs := 0
+	for !w.closed.Load() && !w.paused.Load() && !w.inShut {
+		f := w.inF
+		recs, err := f.GetOne()
+		w.takeOutput(w.inSender)
+		if err != nil {
+			errs++
+			num, str := Errno(err)
+			w.o.call(w.opts.ErrorEvent, "read", num, str, w.id)
+			if errs >= maxFilterErrors {
+				w.ShutdownInput()
+			}
+			continue
+		}
+		if len(recs) == 0 {
+			break
+		}
+		errs = 0
+		for _, r := range recs {
+			w.o.call(w.opts.InputEvent, r, w.id)
+		}
+	}
+	if w.endPending != nil && !w.paused.Load() && !w.closed.Load() {
+		n := w.endPending
+		w.endPending = nil
+		w.gotReadEnd(n.err)
+	}
+}
+
+// takeOutput sends what a Sender filter wants written, ahead of anything
+// put later.
+func (w *ReadWrite) takeOutput(s filter.Sender) {
+	if s == nil {
+		return
+	}
+	if out := s.TakeOutput(); len(out) > 0 {
+		w.enqueue(out)
+	}
+}
+
+func (w *ReadWrite) gotNotice(n *rwNotice) {
+	if w.closed.Load() {
+		return
+	}
+	switch n.kind {
+	case rwDrain:
+		w.drain()
+	case rwReadEnd:
+		w.readerGone = true
+		if w.inShut || w.readDone {
+			w.readDone = true
+			w.maybeRelease()
+			return
+		}
+		if w.paused.Load() {
+			// Records still in the filter come first; ResumeInput
+			// delivers the end after them.
+			w.endPending = n
+			return
+		}
+		w.gotReadEnd(n.err)
+	case rwHigh:
+		w.o.call(w.opts.HighEvent, w.id)
+	case rwWrote:
+		if n.low {
+			w.o.call(w.opts.LowEvent, w.id)
+		}
+		if n.flushed && !w.closed.Load() && w.GetDriverOutOctets() == 0 {
+			w.o.call(w.opts.FlushedEvent, w.id)
+		}
+	case rwWriteError:
+		w.writeDone = true
+		num, str := Errno(n.err)
+		w.o.call(w.opts.ErrorEvent, "write", num, str, w.id)
+		w.maybeRelease()
+	case rwWriterDone:
+		w.writeDone = true
+		w.maybeRelease()
+	case rwPutError:
+		num, str := Errno(n.err)
+		w.o.call(w.opts.ErrorEvent, "write", num, str, w.id)
+	}
+}
+
+// gotReadEnd reports EOF (errnum 0) or a read error, as POE does once
+// before it stops watching the handle.
+func (w *ReadWrite) gotReadEnd(err error) {
+	w.readDone = true
+	if err == nil {
+		// The reader stopped because input was shut down: no event.
+		w.maybeRelease()
+		return
+	}
+	num, str := Errno(err)
+	w.o.call(w.opts.ErrorEvent, "read", num, str, w.id)
+	w.maybeRelease()
+}
+
+// maybeRelease lets the session go once the wheel can do nothing more:
+// POE's wheel holds no select then, so it keeps nothing alive. Close still
+// closes the handles.
+func (w *ReadWrite) maybeRelease() {
+	if w.readDone && w.readerGone && w.writeDone && !w.closed.Load() {
+		w.o.release(w)
+	}
+}
+
+// Put serialises records with the output filter and queues them for
+// writing. It returns true when HighMark is set and the buffered output
+// has reached it, as POE's put: the caller should then wait for LowEvent.
+// Records the filter refuses are dropped and reported to ErrorEvent as a
+// "write" error. After a write error, ShutdownOutput or Close, Put
+// discards its records and returns false.
+func (w *ReadWrite) Put(records ...any) bool {
+	if w.closed.Load() || len(records) == 0 {
+		return false
+	}
+	w.takeOutput(w.outSender)
+	chunks, err := w.outF.Put(records)
+	if err != nil {
+		_ = w.o.post(&rwNotice{w: w, kind: rwPutError, err: err})
+		return false
+	}
+	return w.enqueue(chunks)
+}
+
+// enqueue adds encoded chunks to the output buffer and wakes the writer.
+func (w *ReadWrite) enqueue(chunks [][]byte) bool {
+	w.mu.Lock()
+	if w.shutOut || w.wfailed {
+		w.mu.Unlock()
+		return false
+	}
+	for _, c := range chunks {
+		if len(c) > 0 {
+			w.q = append(w.q, c)
+			w.octets += len(c)
+			w.msgs++
+		}
+	}
+	above := w.highMk > 0 && w.octets >= w.highMk
+	if above && !w.high {
+		w.high = true
+		// Posted under mu so that it is queued before the LowEvent the
+		// writer may post as soon as mu is free. No lock of the kernel
+		// is ever held while it calls into a wheel, so this cannot
+		// deadlock.
+		_ = w.o.post(&rwNotice{w: w, kind: rwHigh})
+	}
+	w.mu.Unlock()
+	if w.draining {
+		// Records put by input handlers go out together when the
+		// chunk has been parsed: one writev instead of one per record,
+		// as POE flushes once its handlers return to the select loop.
+		w.wakeLater = true
+	} else {
+		w.wakeWriter()
+	}
+	return above
+}
+
+func (w *ReadWrite) wakeWriter() {
+	select {
+	case w.wwake <- struct{}{}:
+	default:
+	}
+}
+
+// writeLoop is the writer goroutine: it writes the buffer in order, with
+// writev where the handle allows, and tells the session when the buffer
+// drains to LowMark, when it is empty, and when a write fails.
+func (w *ReadWrite) writeLoop() {
+	defer w.wwg.Done()
+	var batch [][]byte
+	for {
+		select {
+		case <-w.wwake:
+		case <-w.done:
+			return
+		}
+		for {
+			w.mu.Lock()
+			if w.qh == len(w.q) {
+				shut := w.shutOut
+				w.mu.Unlock()
+				if shut {
+					w.closeWrite()
+					_ = w.o.post(&rwNotice{w: w, kind: rwWriterDone})
+					return
+				}
+				break
+			}
+			batch = w.takeBatch(batch)
+			count := len(batch)
+			w.mu.Unlock()
+
+			bufs := net.Buffers(batch)
+			n, err := bufs.WriteTo(w.out)
+			clear(batch[:count])
+			batch = batch[:0]
+
+			w.mu.Lock()
+			if err != nil {
+				w.wfailed = true
+				w.q, w.qh, w.octets, w.msgs = nil, 0, 0, 0
+				w.mu.Unlock()
+				if !w.closed.Load() {
+					_ = w.o.post(&rwNotice{w: w, kind: rwWriteError, err: err})
+				}
+				return
+			}
+			w.octets -= int(n)
+			w.msgs -= count
+			low := w.high && w.octets <= w.lowMk
+			if low {
+				w.high = false
+			}
+			flushed := w.octets == 0 && w.opts.FlushedEvent != ""
+			w.mu.Unlock()
+			if low || flushed {
+				if w.o.post(&rwNotice{w: w, kind: rwWrote, low: low, flushed: flushed}) != nil {
+					return
+				}
+			}
+		}
+	}
+}
+
+// takeBatch moves the chunks of one write from the queue to batch: up to
+// maxWrite bytes, or LowMark's worth when marks are set, so the buffer
+// drains in steps and LowEvent comes while output is still queued, which
+// is what it is for; at least one chunk. mu must be held.
+func (w *ReadWrite) takeBatch(batch [][]byte) [][]byte {
+	limit := maxWrite
+	if w.lowMk > 0 {
+		limit = min(max(w.lowMk, minChunk), maxWrite)
+	}
+	end, size := w.qh, 0
+	for end < len(w.q) && (end == w.qh || size+len(w.q[end]) <= limit) {
+		size += len(w.q[end])
+		end++
+	}
+	batch = append(batch[:0], w.q[w.qh:end]...)
+	clear(w.q[w.qh:end])
+	w.qh = end
+	switch {
+	case w.qh == len(w.q):
+		w.q, w.qh = w.q[:0], 0
+		if cap(w.q) > 4096 {
+			w.q = nil // a burst does not pin its queue
+		}
+	case w.qh > 1024 && 2*w.qh > len(w.q):
+		n := copy(w.q, w.q[w.qh:])
+		clear(w.q[n:])
+		w.q, w.qh = w.q[:n], 0
+	}
+	return batch
+}
+
+// closeWrite half-closes the output: CloseWrite on a socket; a separate
+// output handle is closed, which is how a pipe says EOF.
+func (w *ReadWrite) closeWrite() {
+	if cw, ok := w.out.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+		return
+	}
+	if !sameHandle(w.in, w.out) {
+		if c, ok := w.out.(io.Closer); ok {
+			_ = c.Close()
+		}
+	}
+}
+
+func sameHandle(in io.Reader, out io.Writer) bool {
+	x, ok := out.(io.Reader)
+	return ok && x == in
+}
+
+// SetFilter replaces both filters. Input the old input filter had buffered
+// but not parsed is handed to the new one, so called from an input handler
+// it applies to the very next record (STARTTLS). Output already put is
+// not re-encoded.
+func (w *ReadWrite) SetFilter(f filter.Filter) {
+	w.SetInputFilter(f)
+	w.SetOutputFilter(f)
+}
+
+// SetInputFilter replaces the input filter, handing it the old one's
+// pending input (GetPending). Records it then holds are dispatched after
+// the current input handler returns, or, called from any other handler,
+// in an event of their own.
+func (w *ReadWrite) SetInputFilter(f filter.Filter) {
+	if f == nil || w.closed.Load() {
+		return
+	}
+	pending := w.inF.GetPending()
+	w.inF = f
+	w.inSender, _ = f.(filter.Sender)
+	if len(pending) > 0 {
+		f.GetOneStart(pending)
+	}
+	w.takeOutput(w.inSender)
+	if !w.draining && !w.readDone {
+		_ = w.o.post(&w.drainNote)
+	}
+}
+
+// SetOutputFilter replaces the output filter; later Puts use it.
+func (w *ReadWrite) SetOutputFilter(f filter.Filter) {
+	if f == nil || w.closed.Load() {
+		return
+	}
+	w.outF = f
+	w.outSender, _ = f.(filter.Sender)
+	w.takeOutput(w.outSender)
+}
+
+// GetInputFilter returns the input filter.
+func (w *ReadWrite) GetInputFilter() filter.Filter { return w.inF }
+
+// GetOutputFilter returns the output filter.
+func (w *ReadWrite) GetOutputFilter() filter.Filter { return w.outF }
+
+// GetInputHandle returns the handle the wheel reads.
+func (w *ReadWrite) GetInputHandle() io.Reader { return w.in }
+
+// GetOutputHandle returns the handle the wheel writes.
+func (w *ReadWrite) GetOutputHandle() io.Writer { return w.out }
+
+// SetHighMark changes HighMark. As in POE, the wheel must have been made
+// with marks, and the new mark must stay above LowMark.
+func (w *ReadWrite) SetHighMark(n int) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.highMk == 0 || n <= w.lowMk {
+		return fmt.Errorf("%w: HighMark %d with LowMark %d", ErrMarks, n, w.lowMk)
+	}
+	w.highMk = n
+	return nil
+}
+
+// SetLowMark changes LowMark. As in POE, the wheel must have been made
+// with marks, and the new mark must be above 0 and below HighMark.
+func (w *ReadWrite) SetLowMark(n int) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.lowMk == 0 || n <= 0 || n >= w.highMk {
+		return fmt.Errorf("%w: LowMark %d with HighMark %d", ErrMarks, n, w.highMk)
+	}
+	w.lowMk = n
+	return nil
+}
+
+// GetDriverOutOctets returns the number of bytes put but not yet written.
+func (w *ReadWrite) GetDriverOutOctets() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.octets
+}
+
+// GetDriverOutMessages returns the number of chunks put but not yet
+// completely written.
+func (w *ReadWrite) GetDriverOutMessages() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.msgs
+}
+
+// PauseInput stops reading and dispatching input until ResumeInput. A
+// read already under way completes, and its records wait in the filter.
+func (w *ReadWrite) PauseInput() {
+	if w.closed.Load() {
+		return
+	}
+	w.paused.Store(true)
+}
+
+// ResumeInput undoes PauseInput: records held in the filter are
+// dispatched in an event of their own, then reading goes on.
+func (w *ReadWrite) ResumeInput() {
+	if w.closed.Load() || !w.paused.Swap(false) {
+		return
+	}
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+	_ = w.o.post(&w.drainNote)
+}
+
+// ShutdownInput stops reading for good and, on a socket, shuts down its
+// read side (CloseRead), as POE's shutdown($fh, 0). No ErrorEvent follows.
+func (w *ReadWrite) ShutdownInput() {
+	if w.closed.Load() || w.inShut {
+		return
+	}
+	w.inShut = true
+	w.stopRead.Store(true)
+	if cr, ok := w.in.(interface{ CloseRead() error }); ok {
+		_ = cr.CloseRead()
+	}
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+	if w.readerGone {
+		w.readDone = true
+		w.maybeRelease()
+	}
+}
+
+// ShutdownOutput shuts down the write side once the output already put
+// has been written: CloseWrite on a socket, so the peer reads EOF; a
+// separate OutputHandle is closed. Later Puts are discarded.
+func (w *ReadWrite) ShutdownOutput() {
+	if w.closed.Load() {
+		return
+	}
+	w.mu.Lock()
+	if w.shutOut || w.wfailed {
+		w.mu.Unlock()
+		return
+	}
+	w.shutOut = true
+	w.mu.Unlock()
+	w.wakeWriter()
+}
+
+// Close stops the wheel: it closes its handles (output not yet written is
+// lost, as when a POE wheel is destroyed), waits for its goroutines,
+// closes filters that are io.Closers, and lets the session go. It is
+// idempotent, and it is what Heap.Delete and the session's stop call.
+func (w *ReadWrite) Close() error {
+	if !w.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	close(w.done)
+	waitIn := closeHandle(w.in, true)
+	waitOut := true
+	if !sameHandle(w.in, w.out) {
+		waitOut = closeHandle(w.out, false)
+	}
+	if waitIn {
+		w.rwg.Wait()
+	}
+	if waitOut {
+		w.wwg.Wait()
+	}
+	closeFilter(w.inF)
+	if w.outF != w.inF {
+		closeFilter(w.outF)
+	}
+	w.mu.Lock()
+	w.q, w.qh, w.octets, w.msgs = nil, 0, 0, 0
+	w.mu.Unlock()
+	w.o.release(w)
+	return nil
+}
+
+// closeHandle closes h and reports whether a goroutine blocked in it can
+// be waited for. Closing interrupts reads and writes on sockets, on files
+// the runtime poller handles (pipes) and on io.Pipe; a handle that takes
+// deadlines only where they work tells the rest apart: a terminal on
+// standard input refuses them, and its reader, which Close cannot
+// interrupt, is not waited for (it ends when its read returns).
+func closeHandle(h any, reading bool) (wait bool) {
+	wait = true
+	past := time.Unix(1, 0)
+	if reading {
+		if d, ok := h.(interface{ SetReadDeadline(time.Time) error }); ok {
+			wait = d.SetReadDeadline(past) == nil
+		}
+	} else if d, ok := h.(interface{ SetWriteDeadline(time.Time) error }); ok {
+		wait = d.SetWriteDeadline(past) == nil
+	}
+	if c, ok := h.(io.Closer); ok {
+		_ = c.Close()
+	}
+	return wait
+}
+
+func closeFilter(f filter.Filter) {
+	if c, ok := f.(io.Closer); ok {
+		_ = c.Close()
+	}
+}

@@ -13,11 +13,6 @@ import (
 // Driver::SysRW block size.
 const readSize = 64 << 10
 
-// maxFilterErrors bounds the errors one delivery loop reports before it
-// waits for more input, so a filter that fails without consuming its
-// input cannot spin the session.
-const maxFilterErrors = 64
-
 // pump is what Run and FollowTail share: the goroutines a wheel owns, and
 // the one internal state through which they post messages to the wheel's
 // session. Messages are counted while in the queue, so that Close can

@@ -362,6 +362,10 @@ func respond(p []byte, src netip.AddrPort, tag func() string) (reply, bool) {
 		return reply{}, false
 	}
 
+	top, to := topVia(r.via[0], src)
+	if to.Port() == 0 {
+		return reply{}, false // rport from a source port 0: nowhere to send
+	}
 	var b strings.Builder
 	b.Grow(512)
 	b.WriteString("SIP/2.0 ")
@@ -369,7 +373,6 @@ func respond(p []byte, src netip.AddrPort, tag func() string) (reply, bool) {
 	b.WriteByte(' ')
 	b.WriteString(reasons[code])
 	b.WriteString("\r\n")
-	top, to := topVia(r.via[0], src)
 	header(&b, "Via", top)
 	for _, v := range r.via[1:] {
 		header(&b, "Via", v)

@@ -36,9 +36,9 @@ func TestLineEcho(t *testing.T) {
 	var r *rig
 	log := newLog()
 	r = newRig(t, tcpserver.Options{
-		ClientArgs: []any{"a", 2},
-		Started:    func(e *kernel.Event) any { log.add("started %v", e.Args); return nil },
-		Stopped:    func(e *kernel.Event) any { log.add("stopped"); return nil },
+		ClientArgs:   []any{"a", 2},
+		Started:      func(e *kernel.Event) any { log.add("started %v", e.Args); return nil },
+		Stopped:      func(e *kernel.Event) any { log.add("stopped"); return nil },
 		ListenerArgs: []any{"L"},
 		ClientConnected: func(e *kernel.Event) any {
 			log.add("connected %v %v:%v %v", e.Args, e.Heap["remote_ip"], e.Heap["remote_port"], e.Heap["remote_addr"])

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,10 +75,17 @@ type Proc struct {
 }
 
 // Start starts bin with args and waits for it to print "listening on
-// ADDR" on standard error. The test's cleanup stops it.
+// ADDR" (in any case) on standard error. The test's cleanup stops it.
 func Start(t testing.TB, bin string, args ...string) *Proc {
 	t.Helper()
+	return StartInput(t, "", bin, args...)
+}
+
+// StartInput is Start with stdin as the program's standard input.
+func StartInput(t testing.TB, stdin string, bin string, args ...string) *Proc {
+	t.Helper()
 	p := &Proc{t: t, cmd: exec.Command(bin, args...), done: make(chan struct{})}
+	p.cmd.Stdin = strings.NewReader(stdin)
 	p.cmd.Stdout = &p.stdout
 	pr, pw := io.Pipe()
 	p.cmd.Stderr = pw
@@ -96,7 +104,8 @@ func Start(t testing.TB, bin string, args ...string) *Proc {
 		for sc.Scan() {
 			line := sc.Text()
 			p.stderr.Write([]byte(line + "\n"))
-			if i := strings.Index(line, "listening on "); i >= 0 && !found {
+			// Case aside, ncat -v says it the same way.
+			if i := strings.Index(strings.ToLower(line), "listening on "); i >= 0 && !found {
 				found = true
 				addr <- strings.Fields(line[i+len("listening on "):])[0]
 			}
@@ -177,4 +186,17 @@ func Peer(t testing.TB, name, pkg string) string {
 	}
 	t.Skipf("%s is missing (Debian package %s); set POE_REQUIRE_PEERS=1 to fail instead", name, pkg)
 	return ""
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that nothing listened on a
+// moment ago, for peers that cannot be told to choose one themselves.
+func FreePort(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
 }

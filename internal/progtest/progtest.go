@@ -200,3 +200,46 @@ func FreePort(t testing.TB) string {
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	return port
 }
+
+// Interact runs bin with args, writes input to its standard input and
+// keeps that open (a UDP ncat quits at end of input without waiting for
+// the answer), collects its standard output until done says it is
+// complete, then kills it and returns the output. It fails the test if
+// done is not satisfied within Patience.
+func Interact(t testing.TB, input string, done func(out string) bool, bin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", bin, err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	defer func() {
+		stdin.Close()
+		_ = cmd.Process.Kill()
+		<-exited
+	}()
+	if _, err := io.WriteString(stdin, input); err != nil {
+		t.Fatalf("write to %s: %v", bin, err)
+	}
+	deadline := time.Now().Add(Patience)
+	for !done(out.String()) {
+		select {
+		case <-exited:
+			if !done(out.String()) {
+				t.Fatalf("%s %q exited with output %q, stderr %q", bin, args, out.String(), errOut.String())
+			}
+		case <-time.After(5 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s %q: output %q not complete within %v; stderr %q", bin, args, out.String(), Patience, errOut.String())
+		}
+	}
+	return out.String()
+}

@@ -137,7 +137,10 @@ type Options struct {
 	// anything else; a connection it reports is closed at once, counts
 	// for nothing against Concurrency and gets no session. DropEvent, if
 	// set, is then called in the listening session with (remoteIP,
-	// remotePort, wheelID), as the UDP wheel's DropEvent.
+	// remotePort, wheelID), as the UDP wheel's DropEvent. While the
+	// server is paused at its Concurrency bound nothing is accepted, so
+	// flooders wait in the listen queue like everyone else and are
+	// dropped when accepting resumes.
 	Dropper   Dropper
 	DropEvent kernel.Handler
 

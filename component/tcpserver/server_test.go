@@ -619,3 +619,19 @@ func TestOptionsNotMutated(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Hostname is resolved once to the address to bind.
+func TestHostname(t *testing.T) {
+	k := kernel.New()
+	srv, err := tcpserver.New(tcpserver.Options{Kernel: k, Hostname: "localhost", ClientInput: echo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv.Addr() != "127.0.0.1" || srv.Port() == 0 {
+		t.Errorf("listening on %q port %d, want 127.0.0.1 and a port", srv.Addr(), srv.Port())
+	}
+	srv.Shutdown()
+	if err := k.Run(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -125,3 +125,40 @@ func TestWithNcat(t *testing.T) {
 		t.Errorf("ncat exit %d, stdout %q, stderr %q; want 0 and a date line", code, out, errOut)
 	}
 }
+
+// FuzzAllowEntry: any -allow text is taken or refused without a panic,
+// and a taken entry's rules decide the same after a round trip through
+// the text they print as.
+func FuzzAllowEntry(f *testing.F) {
+	for _, s := range append(defaultAllow, "", "=", "10.0.0.0/8=", "::1=*:1,root:0", "1.2.3.4=a:1,a:0", "any=*:1") {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, entry string) {
+		var a allowTable
+		if err := a.add(entry); err != nil {
+			return
+		}
+		if a.blocks.Len() != 1 || len(a.rules) != 1 {
+			t.Fatalf("add(%q) stored %d blocks, %d rule sets", entry, a.blocks.Len(), len(a.rules))
+		}
+		for desc, r := range a.rules {
+			var parts []string
+			for user, ok := range r {
+				v := "0"
+				if ok {
+					v = "1"
+				}
+				parts = append(parts, user+":"+v)
+			}
+			var b allowTable
+			if err := b.add(desc + "=" + strings.Join(parts, ",")); err != nil {
+				t.Fatalf("re-adding %q from %q: %v", desc, entry, err)
+			}
+			for user := range r {
+				if got, want := b.rules[desc].allow(user), r.allow(user); got != want {
+					t.Errorf("user %q: %v after the round trip, %v before", user, got, want)
+				}
+			}
+		}
+	})
+}

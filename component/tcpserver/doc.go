@@ -74,7 +74,11 @@
 //     without flushing.
 //   - Dropper and DropEvent are additions: a flood dropper
 //     (component/dropper) sees each connection before a session is made.
-//   - SessionType, PackageStates and ListenerArgs' array check are not
-//     offered (Go has no packages as objects; use ObjectStates).
-//     SessionParams is the "options" map of session.Options.
+//   - SessionType and PackageStates are not offered (Go has no packages
+//     as objects; use ObjectStates). SessionParams is the "options" map
+//     of session.Options.
+//   - Dropped connections are seen in the listening session's handler,
+//     as they are accepted: the wheels' accept loop has no drop hook
+//     (the UDP wheel's has), and while the server is paused at its
+//     Concurrency bound nothing is accepted, flooders included.
 package tcpserver

@@ -33,7 +33,7 @@ const (
 // rig runs a kernel with a server and a registered session in a
 // goroutine.
 type rig struct {
-	t    *testing.T
+	t    testing.TB
 	k    *kernel.Kernel
 	srv  *Server
 	addr string
@@ -50,7 +50,7 @@ type rig struct {
 // startRig spawns a server with opts (alias Ident-Server, any port, short
 // waits unless set) and a session that registers and handles
 // identd_request with onRequest (nil: no answer).
-func startRig(t *testing.T, opts Options, onRequest kernel.Handler) *rig {
+func startRig(t testing.TB, opts Options, onRequest kernel.Handler) *rig {
 	t.Helper()
 	r := &rig{t: t, k: kernel.New(), done: make(chan error, 1)}
 	opts.Kernel = r.k

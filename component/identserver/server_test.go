@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -282,11 +283,26 @@ func TestIdleTimeout(t *testing.T) {
 func TestManyIdleConnections(t *testing.T) {
 	r := startRig(t, Options{}, nil)
 	const n = 200
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
 	conns := make([]net.Conn, n)
 	for i := range conns {
 		conns[i] = r.dial()
 	}
 	deadline := time.Now().Add(patience)
+	for r.srv.conns.Load() != n && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	// Both ends are in this process; each idle connection must cost a
+	// few KiB, not a buffer that grows.
+	per := (int64(after.HeapAlloc) - int64(before.HeapAlloc)) / n
+	t.Logf("%d idle connections: %d bytes of heap each (both ends)", n, per)
+	if per > 64<<10 {
+		t.Errorf("an idle connection costs %d bytes of heap, want under 64 KiB", per)
+	}
 	for _, c := range conns {
 		_ = c.SetReadDeadline(deadline)
 		if b, err := io.ReadAll(c); err != nil || len(b) != 0 {

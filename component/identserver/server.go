@@ -128,6 +128,7 @@ func (o Options) withDefaults() (Options, error) {
 type Server struct {
 	opts Options
 	id   int
+	k    *kernel.Kernel // the component session's view
 	addr string
 	port int
 
@@ -187,6 +188,7 @@ func Spawn(opts Options) (*Server, error) {
 
 func (s *Server) start(e *kernel.Event, ln net.Listener) error {
 	s.id = e.Session.ID()
+	s.k = e.Kernel
 	if s.opts.Alias != "" {
 		if err := e.Kernel.AliasSet(s.opts.Alias); err != nil {
 			return fmt.Errorf("identserver: alias %q: %w", s.opts.Alias, err)
@@ -212,9 +214,10 @@ func (s *Server) SessionID() int { return s.id }
 // goroutine may call it.
 func (s *Server) Getsockname() (addr string, port int) { return s.addr, s.port }
 
-// Shutdown is the shutdown event, called. Call it from a handler.
+// Shutdown is the shutdown event, called. Call it from a handler of the
+// component's kernel, or before that kernel runs.
 func (s *Server) Shutdown() {
-	_, _ = kernel.Current().Call(s.id, "shutdown")
+	_, _ = s.k.Call(s.id, "shutdown")
 }
 
 func (s *Server) acceptNewClient(e *kernel.Event) any {

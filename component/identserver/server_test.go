@@ -444,3 +444,21 @@ func TestOptions(t *testing.T) {
 		t.Errorf("Run = %v", err)
 	}
 }
+
+func TestIPv6(t *testing.T) {
+	if ln, err := net.Listen("tcp6", "[::1]:0"); err != nil {
+		t.Skipf("no IPv6 loopback on this machine: %v", err)
+	} else {
+		ln.Close()
+	}
+	r := startRig(t, Options{BindAddr: "::1"}, reply("UNIX", "six"))
+	if host, _ := r.srv.Getsockname(); host != "::1" {
+		t.Fatalf("Getsockname = %s, want ::1", host)
+	}
+	if got := r.exchange("1,2\r\n"); got != "1 , 2 : USERID : UNIX : six\r\n" {
+		t.Errorf("reply = %q", got)
+	}
+	if reqs := r.Requests(); len(reqs) != 1 || reqs[0] != "::1 1 2" {
+		t.Errorf("identd_request = %q, want [\"::1 1 2\"]", reqs)
+	}
+}

@@ -27,6 +27,12 @@ func (k *Kernel) CreateSession(spec SessionSpec) (*Session, error) {
 		return nil, ErrNoSuchSession
 	}
 	s := c.newSession(parent, spec)
+	if !c.parallel {
+		// Sessions that _start creates with no kernel given join this
+		// one, also before Run (kernel.Current).
+		prev := running.Swap(c.root)
+		defer running.Store(prev)
+	}
 	ret := c.dispatch(k.ch, s, parent, "_start", etStart, spec.Args, "", 0, "")
 	if s.dead {
 		return s, nil

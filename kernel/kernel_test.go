@@ -427,3 +427,21 @@ func TestHandlesKeepAliveUntilReleasedAndCloseAtStop(t *testing.T) {
 		t.Errorf("closes at stop: held %d, released %d, removed %d; want 1, 1, 0", held.closed, released.closed, removed.closed)
 	}
 }
+
+func TestSessionsCreatedInStartJoinTheCreatorsKernel(t *testing.T) {
+	k := kernel.New()
+	var inner *kernel.Session
+	create(t, k, kernel.States{
+		"_start": func(e *kernel.Event) any {
+			// No Kernel given: the child must land in k, not Default().
+			inner, _ = session.Create(session.Options{InlineStates: kernel.States{}})
+			return nil
+		},
+	})
+	if inner == nil || inner.Kernel().Session() != inner || k.IDToSession(inner.ID()) != inner {
+		t.Fatalf("session created in _start before Run is not in the creator's kernel")
+	}
+	if err := k.Run(); err != nil {
+		t.Fatal(err)
+	}
+}

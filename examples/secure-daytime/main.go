@@ -12,11 +12,13 @@
 // accepts, the table is a netmask.Table, and check_user runs in each
 // connection's session.
 //
-// The ident lookup (Net::Ident::lookup) is not ported yet: it waits for
-// the ident client component. lookupUser is the hook it will fill; until
-// then the user is unknown, so only '*' rules apply, and a network whose
-// rules name users only is denied. As the tutorial warns, ident answers
-// come from the client's own machine and cannot be trusted anyway.
+// The ident lookup (Net::Ident::lookup) is an identclient Agent: it asks
+// the identd on the client's host (port -identport, 113 by default) who
+// owns the connection, and the answer comes back as ident_agent_reply or
+// ident_agent_error. When the lookup fails the user is unknown, so only
+// '*' rules apply and a network whose rules name users only is denied. As
+// the tutorial warns, ident answers come from the client's own machine
+// and cannot be trusted anyway.
 // Proc::Daemon::init (detaching from the terminal) is left to the
 // service manager.
 //
@@ -41,6 +43,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seed02617006/poe/component/identclient"
 	"github.com/seed02617006/poe/component/tcpserver"
 	"github.com/seed02617006/poe/filter"
 	"github.com/seed02617006/poe/kernel"
@@ -107,12 +110,25 @@ type allowFlag []string
 func (f *allowFlag) String() string     { return strings.Join(*f, " ") }
 func (f *allowFlag) Set(v string) error { *f = append(*f, v); return nil }
 
-// lookupUser is where Net::Ident::lookup($client) goes: it must start an
-// ident query about the connection whose session is e.Session and have
-// the answer posted to that session as "got_user" with ARG0 the user name
-// ("" when the query fails). It is nil until the ident client component
-// exists; without it the user is unknown.
-var lookupUser func(e *kernel.Event) error
+// identPort is where the clients' identd listens.
+var identPort = flag.Int("identport", 113, "port of the clients' identd (RFC 1413's is 113)")
+
+// lookupUser is Net::Ident::lookup($client): an ident query about the
+// connection of the session e is for; its answer comes back to that
+// session as ident_agent_reply or ident_agent_error.
+func lookupUser(e *kernel.Event) error {
+	conn, ok := e.Heap["client"].(*wheel.ReadWrite).GetInputHandle().(net.Conn)
+	if !ok {
+		return fmt.Errorf("secure-daytime: the client is not a network connection")
+	}
+	_, err := identclient.SpawnAgent(identclient.AgentOptions{
+		Kernel:    e.Kernel,
+		Socket:    conn,
+		IdentPort: *identPort,
+		TimeOut:   10 * time.Second,
+	})
+	return err
+}
 
 // localtime is Perl's scalar localtime: "Thu Sep  9 14:03:05 2025".
 func localtime() string { return time.Now().Format("Mon Jan _2 15:04:05 2006") }
@@ -165,17 +181,21 @@ func main() {
 				return nil
 			}
 			e.Heap["rules"] = allow.rules[block.String()] // $allow{ $netblock->desc }
-			if lookupUser == nil {
-				e.Kernel.Yield("got_user", "")
-				return nil
-			}
-			if err := lookupUser(e); err != nil {
+			if err := lookupUser(e); err != nil {         // my $user = lookup($client)
 				e.Kernel.Yield("got_user", "")
 			}
 			return nil
 		},
 		ClientInput: func(*kernel.Event) any { return nil },
 		InlineStates: kernel.States{
+			identclient.AgentReplyEvent: func(e *kernel.Event) any {
+				e.Kernel.Yield("got_user", e.Args[2]) // ARG2 is the userid
+				return nil
+			},
+			identclient.AgentErrorEvent: func(e *kernel.Event) any {
+				e.Kernel.Yield("got_user", "")
+				return nil
+			},
 			"got_user": func(e *kernel.Event) any {
 				user, _ := e.Args[0].(string)
 				if e.Heap["rules"].(rules).allow(user) {

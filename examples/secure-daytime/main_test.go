@@ -1,15 +1,18 @@
 package main
 
 import (
+	"bufio"
+	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/seed02617006/poe/internal/progtest"
+	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -120,7 +123,9 @@ func TestWithNcat(t *testing.T) {
 	ncat := progtest.Peer(t, "ncat", "ncat")
 	p := progtest.Start(t, progtest.Build(t, "."), "-addr", "127.0.0.1:0")
 	host, port, _ := net.SplitHostPort(p.Addr)
-	out, errOut, code := progtest.Run(t, "", ncat, host, port)
+	// --recv-only: a daytime client sends nothing, not even an EOF, while
+	// the server asks the client's identd who it is.
+	out, errOut, code := progtest.Run(t, "", ncat, "--recv-only", host, port)
 	if _, err := time.ParseInLocation("Mon Jan _2 15:04:05 2006\n", out, time.Local); code != 0 || err != nil {
 		t.Errorf("ncat exit %d, stdout %q, stderr %q; want 0 and a date line", code, out, errOut)
 	}
@@ -161,4 +166,64 @@ func FuzzAllowEntry(f *testing.F) {
 			}
 		}
 	})
+}
+
+// identd answers every RFC 1413 query with user, on a free loopback port,
+// until the test ends.
+func identd(t *testing.T, user string) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.SetDeadline(time.Now().Add(5 * time.Second))
+			line, err := bufio.NewReader(c).ReadString('\n')
+			if err == nil {
+				fmt.Fprintf(c, "%s : USERID : UNIX : %s\r\n", strings.TrimSpace(line), user)
+			}
+			c.Close()
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// TestIdentLookup checks Net::Ident::lookup's part: the identd on the
+// client's host names the user, and the network's rules decide.
+func TestIdentLookup(t *testing.T) {
+	bin := progtest.Build(t, ".")
+	tests := []struct {
+		name  string
+		user  string
+		allow []string
+		want  bool
+	}{
+		{"named user allowed", "gbarr", []string{"127.0.0.0/24=gbarr:1"}, true},
+		{"other user denied", "bob", []string{"127.0.0.0/24=gbarr:1"}, false},
+		{"named user denied, others allowed", "tchrist", []string{"127.0.0.0/24=tchrist:0,*:1"}, false},
+		{"anyone else allowed", "bob", []string{"127.0.0.0/24=tchrist:0,*:1"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			port := identd(t, tt.user)
+			args := []string{"-addr", "127.0.0.1:0", "-identport", strconv.Itoa(port)}
+			for _, a := range tt.allow {
+				args = append(args, "-allow", a)
+			}
+			p := progtest.Start(t, bin, args...)
+			got := ask(t, p.Addr)
+			if (got != "") != tt.want {
+				t.Errorf("ident user %q with %v: got %q, want allowed=%v", tt.user, tt.allow, got, tt.want)
+			}
+		})
+	}
 }

@@ -3,6 +3,7 @@ package kernel
 import (
 	"fmt"
 	"runtime"
+	"sync"
 
 	"github.com/asynkron/protoactor-go/actor"
 )
@@ -85,7 +86,9 @@ func (c *core) push(dest, src *Session, name string, typ evType, args []any, due
 		return 0, nil
 	}
 	var e *event
-	if n := len(c.freeEv); n > 0 {
+	if c.parallel {
+		e = eventPool.Get().(*event)
+	} else if n := len(c.freeEv); n > 0 {
 		e = c.freeEv[n-1]
 		c.freeEv = c.freeEv[:n-1]
 	} else {
@@ -146,6 +149,10 @@ func (c *core) unrefEventLocked(e *event) {
 		}
 	}
 }
+
+// eventPool recycles Parallel mode's events: its workers free them on
+// every core, where the loop's free list would need the queue lock.
+var eventPool = sync.Pool{New: func() any { return new(event) }}
 
 // recycle returns a dispatched event to the free list; qmu must be held.
 func (c *core) recycle(e *event) {

@@ -184,6 +184,8 @@ func (s *Session) InvokeUserMessage(msg any) {
 	c.pending--
 	idle := c.pending == 0
 	c.qmu.Unlock()
+	*e = event{}
+	eventPool.Put(e)
 	if c.hasException() {
 		c.stopAll(ch)
 	}

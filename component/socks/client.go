@@ -38,13 +38,13 @@ const (
 type clientState uint8
 
 const (
-	stRequest clientState = iota // reading the request
-	stIdent                      // asking the client's identd
-	stResolve                    // resolving a 4a host name
-	stConnect                    // connecting to the destination
-	stBind                       // BIND: waiting for the application server
-	stRelay                      // relaying
-	stRejected                   // answered with a rejection; lingering
+	stRequest  clientState = iota // reading the request
+	stIdent                       // asking the client's identd
+	stResolve                     // resolving a 4a host name
+	stConnect                     // connecting to the destination
+	stBind                        // BIND: waiting for the application server
+	stRelay                       // relaying
+	stRejected                    // answered with a rejection; lingering
 	stClosed
 )
 

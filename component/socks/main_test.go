@@ -315,4 +315,3 @@ func (fakeResolver) LookupHost(ctx context.Context, host string) ([]string, erro
 	}
 	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 }
-

@@ -67,6 +67,7 @@ type client struct {
 	last   time.Time      // last traffic either way
 
 	linkID     string
+	linkUp     bool // socksd_sock_up or socksd_bind_up was sent
 	link       *wheel.ReadWrite
 	bindL      *wheel.SocketFactory
 	inPaused   bool // client input paused: the link's output is full
@@ -449,6 +450,7 @@ func (s *Server) dialed(e *kernel.Event) any {
 	}
 	c.linkID = uuid.NewString()
 	s.reply(c, Granted, c.dst, c.req.Port)
+	c.linkUp = true
 	s.send("socksd_sock_up", c.id, c.linkID, c.dst.String(), c.req.Port)
 	s.relay(c, conn)
 	return nil
@@ -476,6 +478,7 @@ func (s *Server) bind(c *client) {
 	}
 	ip, _ := netip.ParseAddr(addr)
 	s.reply(c, Granted, ip, port)
+	c.linkUp = true
 	s.send("socksd_bind_up", c.id, c.linkID, addr, port)
 }
 
@@ -594,7 +597,6 @@ func (s *Server) reject(c *client, code int, reason string) {
 // unlink closes the client's link or BIND listener, if any, reporting
 // socksd_sock_down for it.
 func (s *Server) unlink(c *client, why string) {
-	had := c.link != nil || c.bindL != nil
 	if c.link != nil {
 		delete(s.byWheel, c.link.ID())
 		_ = c.link.Close()
@@ -605,7 +607,8 @@ func (s *Server) unlink(c *client, why string) {
 		_ = c.bindL.Close()
 		c.bindL = nil
 	}
-	if had {
+	if c.linkUp {
+		c.linkUp = false
 		s.send("socksd_sock_down", c.id, c.linkID, why)
 	}
 }

@@ -220,9 +220,11 @@ func readReply(t testing.TB, c net.Conn) Reply {
 	return r
 }
 
-// expectEOF checks that c has nothing more to read and is closed.
+// expectEOF checks that c has nothing more to read and is closed, and
+// closes it.
 func expectEOF(t testing.TB, c net.Conn) {
 	t.Helper()
+	defer c.Close()
 	_ = c.SetReadDeadline(time.Now().Add(waitLimit))
 	b, err := io.ReadAll(c)
 	if len(b) > 0 {
@@ -315,3 +317,6 @@ func (fakeResolver) LookupHost(ctx context.Context, host string) ([]string, erro
 	}
 	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 }
+
+// deadline is a read deadline for one step of a test.
+func deadline() time.Time { return time.Now().Add(waitLimit) }

@@ -2,8 +2,10 @@ package socks
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net"
+	"net/netip"
 	"testing"
 	"time"
 )
@@ -107,5 +109,155 @@ func TestConnectEarlyData(t *testing.T) {
 	got := make([]byte, len("early bird"))
 	if _, err := io.ReadFull(c, got); err != nil || string(got) != "early bird" {
 		t.Fatalf("echo of early data = %q, %v", got, err)
+	}
+}
+
+func TestBadRequests(t *testing.T) {
+	tg := newTarget(t, nil)
+	h := newHarness(t, Options{Resolver: fakeResolver{}})
+	// A tunnel made first must not be disturbed by what follows.
+	good, _ := h.connect(tg.port)
+
+	long := bytes.Repeat([]byte{'u'}, MaxField+1)
+	cases := []struct {
+		name   string
+		input  []byte
+		reason string // part of socksd_rejected's ARG2
+	}{
+		{"socks5 greeting", []byte{5, 1, 0}, "unsupported version 5"},
+		{"version 0", []byte{0, 1, 0, 80, 127, 0, 0, 1, 0}, "unsupported version 0"},
+		{"unknown command", []byte{4, 3, 0, 80, 127, 0, 0, 1, 0}, "unknown command 3"},
+		{"command 0", []byte{4, 0, 0, 80, 127, 0, 0, 1, 0}, "unknown command 0"},
+		{"address 0.0.0.0", []byte{4, 1, 0, 80, 0, 0, 0, 0, 0}, "0.0.0.0"},
+		{"userid without NUL", append([]byte{4, 1, 0, 80, 127, 0, 0, 1}, long...), "USERID"},
+		{"4a host without NUL", append([]byte{4, 1, 0, 80, 0, 0, 0, 1, 'u', 0}, long...), "host name"},
+		{"4a empty host", []byte{4, 1, 0, 80, 0, 0, 0, 9, 'u', 0, 0}, "host name"},
+		{"http request", []byte("GET / HTTP/1.0\r\n\r\n"), "unsupported version 71"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := h.dial()
+			id := h.wait("socksd_connection", func(a []any) bool { return a[2] == c.LocalAddr().(*net.TCPAddr).Port })[0].(string)
+			if _, err := c.Write(tc.input); err != nil {
+				t.Fatal(err)
+			}
+			if r := readReply(t, c); r.Code != Rejected {
+				t.Errorf("reply to %q = %+v, want code %d", tc.input, r, Rejected)
+			}
+			expectEOF(t, c)
+			rej := h.waitID("socksd_rejected", id)
+			if rej[1] != Rejected || !bytes.Contains([]byte(rej[2].(string)), []byte(tc.reason)) {
+				t.Errorf("socksd_rejected = %v, want code %d and a reason with %q", rej, Rejected, tc.reason)
+			}
+			h.waitID("socksd_disconnected", id)
+		})
+	}
+	// The first tunnel still works.
+	if _, err := good.Write([]byte("still here")); err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, len("still here"))
+	if _, err := io.ReadFull(good, b); err != nil || string(b) != "still here" {
+		t.Fatalf("echo on the first tunnel = %q, %v", b, err)
+	}
+	if n := h.count("socksd_sock_down"); n != 0 {
+		t.Errorf("%d socksd_sock_down events, want 0: %s", n, h.dump())
+	}
+}
+
+func TestHalfRequestTimesOut(t *testing.T) {
+	h := newHarness(t, Options{EstablishTimeOut: 200 * time.Millisecond})
+	c := h.dial()
+	id := h.wait("socksd_connection", nil)[0].(string)
+	start := time.Now()
+	if _, err := c.Write([]byte{4, 1, 0}); err != nil {
+		t.Fatal(err)
+	}
+	if r := readReply(t, c); r.Code != Rejected {
+		t.Errorf("reply to half a request = %+v, want code %d", r, Rejected)
+	}
+	if d := time.Since(start); d < 150*time.Millisecond {
+		t.Errorf("rejected after %v, want the establishment limit of 200ms", d)
+	}
+	expectEOF(t, c)
+	rej := h.waitID("socksd_rejected", id)
+	if rej[1] != Rejected || !bytes.Contains([]byte(rej[2].(string)), []byte("timeout")) {
+		t.Errorf("socksd_rejected = %v, want a timeout", rej)
+	}
+	h.waitID("socksd_disconnected", id)
+}
+
+func TestConnectRefused(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close() // nothing listens there now
+	h := newHarness(t, Options{})
+	c := h.dial()
+	id := h.wait("socksd_connection", nil)[0].(string)
+	if _, err := c.Write(request(t, Request{Command: CmdConnect, IP: loopback, Port: port})); err != nil {
+		t.Fatal(err)
+	}
+	if r, want := readReply(t, c), (Reply{Code: Rejected, IP: loopback, Port: port}); r != want {
+		t.Errorf("reply = %+v, want %+v", r, want)
+	}
+	expectEOF(t, c)
+	rej := h.waitID("socksd_rejected", id)
+	if rej[1] != Rejected || rej[2] != "connect: Connection refused" {
+		t.Errorf("socksd_rejected = %v, want [id 91 \"connect: Connection refused\"]", rej)
+	}
+	h.waitID("socksd_disconnected", id)
+	if n := h.count("socksd_sock_up"); n != 0 {
+		t.Errorf("%d socksd_sock_up, want 0", n)
+	}
+}
+
+// stuckDialer never connects: a destination that does not answer.
+type stuckDialer struct{ calls chan string }
+
+func (d stuckDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	d.calls <- addr
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func TestConnectNeverAnswers(t *testing.T) {
+	d := stuckDialer{calls: make(chan string, 1)}
+	h := newHarness(t, Options{Dialer: d, EstablishTimeOut: 300 * time.Millisecond})
+	c := h.dial()
+	id := h.wait("socksd_connection", nil)[0].(string)
+	if _, err := c.Write(request(t, Request{Command: CmdConnect, IP: netip.MustParseAddr("127.0.0.9"), Port: 9})); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-d.calls; got != "127.0.0.9:9" {
+		t.Errorf("dialled %q, want 127.0.0.9:9", got)
+	}
+	if r := readReply(t, c); r.Code != Rejected {
+		t.Errorf("reply = %+v, want code %d", r, Rejected)
+	}
+	expectEOF(t, c)
+	rej := h.waitID("socksd_rejected", id)
+	if !bytes.Contains([]byte(rej[2].(string)), []byte("timeout")) {
+		t.Errorf("socksd_rejected = %v, want a timeout", rej)
+	}
+	h.waitID("socksd_disconnected", id)
+}
+
+func TestClientLeavesDuringConnect(t *testing.T) {
+	d := stuckDialer{calls: make(chan string, 1)}
+	h := newHarness(t, Options{Dialer: d})
+	c := h.dial()
+	id := h.wait("socksd_connection", nil)[0].(string)
+	if _, err := c.Write(request(t, Request{Command: CmdConnect, IP: loopback, Port: 9})); err != nil {
+		t.Fatal(err)
+	}
+	<-d.calls
+	c.Close()
+	// The pending connect is cancelled with the client.
+	h.waitID("socksd_disconnected", id)
+	if n := h.count("socksd_rejected"); n != 0 {
+		t.Errorf("%d socksd_rejected events for a client that left, want 0", n)
 	}
 }

@@ -320,3 +320,5 @@ func (fakeResolver) LookupHost(ctx context.Context, host string) ([]string, erro
 
 // deadline is a read deadline for one step of a test.
 func deadline() time.Time { return time.Now().Add(waitLimit) }
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -55,9 +55,9 @@ type harness struct {
 // newHarness spawns a server with opts (Port AnyPort unless set) from a
 // recording session and runs the kernel in a goroutine. Cleanup shuts the
 // server down and waits for Run to return.
-func newHarness(t *testing.T, opts Options) *harness {
+func newHarness(t *testing.T, opts Options, kopts ...kernel.Option) *harness {
 	t.Helper()
-	h := &harness{t: t, k: kernel.New(), notify: make(chan struct{}, 1), done: make(chan error, 1)}
+	h := &harness{t: t, k: kernel.New(kopts...), notify: make(chan struct{}, 1), done: make(chan error, 1)}
 	if opts.Port == 0 {
 		opts.Port = AnyPort
 	}

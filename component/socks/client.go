@@ -76,6 +76,7 @@ type client struct {
 	inEOF      bool // the client has finished sending
 	outEOF     bool // the destination has finished sending
 	draining   int  // output left when both directions had ended
+	lingerEnd  time.Time
 
 	// mu guards dialed and closed between the handlers and the dial
 	// goroutine, so that a connection made after the client went is
@@ -195,11 +196,25 @@ func (s *Server) clientError(e *kernel.Event) any {
 	op, _ := e.Arg(0).(string)
 	errnum, _ := e.Arg(1).(int)
 	errstr, _ := e.Arg(2).(string)
-	if op == "read" && errnum == 0 && c.state == stRelay {
+	if op == "read" && errnum == 0 {
+		// EOF: the client has sent everything; it may still read.
 		c.inEOF = true
-		c.link.ShutdownOutput()
-		s.maybeDone(c)
-		return nil
+		switch c.state {
+		case stRelay:
+			c.link.ShutdownOutput()
+			s.maybeDone(c)
+			return nil
+		case stIdent, stResolve, stConnect, stBind:
+			return nil // passed on when the tunnel is up
+		case stRejected:
+			s.rejectDrain(c)
+			return nil
+		case stRequest:
+			if len(c.buf) > 0 {
+				s.reject(c, Rejected, "bad request: incomplete when the client stopped sending")
+				return nil
+			}
+		}
 	}
 	if errstr == "" {
 		errstr = "client closed the connection"
@@ -556,6 +571,9 @@ func (s *Server) relay(c *client, conn net.Conn) {
 		}
 	}
 	c.buf = nil
+	if c.inEOF {
+		w.ShutdownOutput() // the client half-closed before the reply
+	}
 	if c.earlyPause {
 		c.earlyPause = false
 		if !c.inPaused {
@@ -591,7 +609,23 @@ func (s *Server) reject(c *client, code int, reason string) {
 		c.earlyPause = false
 		c.wheel.ResumeInput()
 	}
+	c.lingerEnd = s.k.Now().Add(lingerTime)
+	if c.inEOF {
+		s.rejectDrain(c)
+		return
+	}
 	s.setTimer(c, "_linger", lingerTime)
+}
+
+// rejectDrain closes a rejected client that has stopped sending once its
+// reply is written (closing earlier would lose it), or at the end of its
+// linger time.
+func (s *Server) rejectDrain(c *client) {
+	if c.wheel.GetDriverOutOctets() == 0 || !s.k.Now().Before(c.lingerEnd) {
+		s.closeClient(c, "")
+		return
+	}
+	s.setTimer(c, "_linger", drainPoll)
 }
 
 // unlink closes the client's link or BIND listener, if any, reporting
@@ -682,10 +716,15 @@ func (s *Server) idle(e *kernel.Event) any {
 	return nil
 }
 
-// linger closes a rejected client that did not close after its reply.
+// linger closes a rejected client that did not close after its reply,
+// or checks again whether the reply to one that did is written.
 func (s *Server) linger(e *kernel.Event) any {
 	if c, ok := e.Arg(0).(*client); ok && c.state == stRejected {
 		c.timer = 0
+		if c.inEOF {
+			s.rejectDrain(c)
+			return nil
+		}
 		s.closeClient(c, "")
 	}
 	return nil

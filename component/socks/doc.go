@@ -124,7 +124,10 @@
 // rejects a client whose request has not been granted in time. A request
 // is read until complete (a client may send it in pieces); what the
 // client sends after it, before the reply, is kept (up to 64 KiB, then
-// reading pauses) and sent on once the tunnel is up.
+// reading pauses) and sent on once the tunnel is up, and so is an EOF:
+// a client that half-closes after its request still gets its reply and
+// its tunnel. A client that stops sending in the middle of a request is
+// rejected (91); one that resets its connection is dropped at once.
 //
 // # Goroutines
 //

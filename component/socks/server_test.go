@@ -254,10 +254,33 @@ func TestClientLeavesDuringConnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-d.calls
+	// A reset: the client is gone (after a FIN it could still read, and
+	// would get its reply).
+	_ = c.SetLinger(0)
 	c.Close()
 	// The pending connect is cancelled with the client.
 	h.waitID("socksd_disconnected", id)
 	if n := h.count("socksd_rejected"); n != 0 {
 		t.Errorf("%d socksd_rejected events for a client that left, want 0", n)
 	}
+}
+
+func TestHalfCloseBeforeReply(t *testing.T) {
+	// A client that sends its request, its data and its EOF at once, as
+	// `printf ... | nc` does, still gets the reply and the answer; the
+	// EOF reaches the target after the data.
+	tg := newTarget(t, nil)
+	h := newHarness(t, Options{})
+	c := h.dial()
+	msg := append(request(t, Request{Command: CmdConnect, IP: loopback, Port: tg.port}), "all at once"...)
+	if _, err := c.Write(msg); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.CloseWrite()
+	out, err := io.ReadAll(c)
+	if err != nil || len(out) < ReplyLen || out[1] != Granted || string(out[ReplyLen:]) != "all at once" {
+		t.Fatalf("read %q, %v; want a 90 reply and the echo", out, err)
+	}
+	c.Close()
+	h.wait("socksd_disconnected", nil)
 }

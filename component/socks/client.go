@@ -450,13 +450,20 @@ func (s *Server) resolved(c *client) {
 
 func (s *Server) dialed(e *kernel.Event) any {
 	c, _ := e.Arg(0).(*client)
-	if c == nil || c.state != stConnect {
+	if c == nil {
 		return nil
 	}
 	c.mu.Lock()
 	conn := c.dialed
 	c.dialed = nil
 	c.mu.Unlock()
+	if c.state != stConnect {
+		// Rejected meanwhile (the establishment limit): too late.
+		if conn != nil {
+			_ = conn.Close()
+		}
+		return nil
+	}
 	if conn == nil {
 		err, _ := e.Arg(1).(error)
 		_, errstr := wheel.Errno(err)

@@ -284,3 +284,42 @@ func TestHalfCloseBeforeReply(t *testing.T) {
 	c.Close()
 	h.wait("socksd_disconnected", nil)
 }
+
+// lateDialer connects, but only after delay, whatever its context says.
+type lateDialer struct{ delay time.Duration }
+
+func (d lateDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	time.Sleep(d.delay)
+	var nd net.Dialer
+	return nd.Dial(network, addr)
+}
+
+func TestConnectTooLate(t *testing.T) {
+	// The connection comes after the client was rejected: it is closed,
+	// not leaked, and the client is not told twice.
+	ended := make(chan error, 1)
+	tg := newTarget(t, func(c net.Conn) {
+		_, err := io.Copy(io.Discard, c)
+		ended <- err
+	})
+	h := newHarness(t, Options{Dialer: lateDialer{400 * time.Millisecond}, EstablishTimeOut: 100 * time.Millisecond})
+	c := h.dial()
+	if _, err := c.Write(request(t, Request{Command: CmdConnect, IP: loopback, Port: tg.port})); err != nil {
+		t.Fatal(err)
+	}
+	if r := readReply(t, c); r.Code != Rejected {
+		t.Errorf("reply = %+v, want %d", r, Rejected)
+	}
+	expectEOF(t, c)
+	select {
+	case err := <-ended:
+		if err != nil {
+			t.Errorf("late connection ended with %v, want EOF", err)
+		}
+	case <-time.After(waitLimit):
+		t.Fatal("late connection to the target left open")
+	}
+	if n := h.count("socksd_sock_up"); n != 0 {
+		t.Errorf("%d socksd_sock_up for a rejected client", n)
+	}
+}

@@ -2,7 +2,6 @@ package socks
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -13,8 +12,8 @@ import (
 
 // Defaults of the original, and of the SOCKS 4 specification.
 const (
-	DefaultAddress = "127.0.0.1"
-	DefaultPort    = 1080
+	DefaultAddress = "127.0.0.1" // where the server listens: loopback only
+	DefaultPort    = 1080        // SOCKS's port
 	// DefaultTimeOut is time_out's default: a tunnel with no traffic
 	// either way for this long is closed.
 	DefaultTimeOut = 120 * time.Second
@@ -29,18 +28,6 @@ const (
 // chooses; Server.Port tells which. (Port 0 means DefaultPort, as the
 // original's `port || 1080` does.)
 const AnyPort = -1
-
-// Errors of Spawn.
-var (
-	// ErrOptions reports an option out of range.
-	ErrOptions = errors.New("socks: invalid options")
-	// ErrIdentNoUser is what an IdentFunc returns, wrapped, when the
-	// client's identd answered but named no user (an ERROR reply such as
-	// NO-USER): the request is rejected with IdentMismatch (93). Any
-	// other error means identd could not be asked or gave no usable
-	// answer: NoIdentd (92).
-	ErrIdentNoUser = errors.New("socks: identd names no user for the connection")
-)
 
 // Resolver looks up SOCKS 4a host names; *net.Resolver is one.
 type Resolver interface {

@@ -9,8 +9,8 @@ import (
 
 // SOCKS 4 commands (the CD field of a request).
 const (
-	CmdConnect = 1
-	CmdBind    = 2
+	CmdConnect = 1 // CONNECT: relay to DSTIP:DSTPORT
+	CmdBind    = 2 // BIND: accept one connection from DSTIP and relay
 )
 
 // SOCKS 4 reply codes (the CD field of a reply).
@@ -35,30 +35,6 @@ const (
 	MaxRequestLen = 8 + MaxField + 1 + MaxField + 1
 	// ReplyLen is the length of a reply.
 	ReplyLen = 8
-)
-
-// Errors of ParseRequest and ParseReply.
-var (
-	// ErrIncomplete means the bytes are a valid start of a request (or
-	// reply): read more and parse again.
-	ErrIncomplete = errors.New("socks: incomplete message")
-	// ErrVersion reports a VN that is not 4 (a request) or 0 (a reply).
-	ErrVersion = errors.New("socks: unsupported version")
-	// ErrCommand reports a CD that is neither CONNECT (1) nor BIND (2).
-	ErrCommand = errors.New("socks: unknown command")
-	// ErrAddress reports DSTIP 0.0.0.0, which names no host in SOCKS 4
-	// and, being 0.0.0.x with x zero, no host name in SOCKS 4a either.
-	ErrAddress = errors.New("socks: invalid destination address 0.0.0.0")
-	// ErrUserID reports a USERID longer than MaxField bytes, or one whose
-	// NUL is missing where it should have come.
-	ErrUserID = errors.New("socks: USERID too long or not terminated")
-	// ErrHost reports a SOCKS 4a host name that is empty, longer than
-	// MaxField bytes, or not terminated.
-	ErrHost = errors.New("socks: 4a host name empty, too long or not terminated")
-	// ErrField reports a Request that AppendRequest cannot encode: a
-	// field too long, a NUL inside one, an address that is not IPv4, a
-	// port out of range.
-	ErrField = errors.New("socks: request field cannot be encoded")
 )
 
 // Request is a SOCKS 4 or 4a request.

@@ -154,9 +154,10 @@ func SpawnAgent(opts AgentOptions) (*Agent, error) {
 // SessionID returns the agent's session ID. Any goroutine may call it.
 func (a *Agent) SessionID() int { return a.id }
 
-// Shutdown ends the agent without an event. Call it from a handler.
+// Shutdown ends the agent without an event. Call it from a handler of
+// the agent's kernel.
 func (a *Agent) Shutdown() {
-	_, _ = kernel.Current().Call(a.id, "shutdown")
+	_, _ = a.k.Call(a.id, "shutdown")
 }
 
 func (a *Agent) start(e *kernel.Event) any {

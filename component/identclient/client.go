@@ -34,6 +34,7 @@ type Options struct {
 // events and runs one Agent for each.
 type Client struct {
 	id    int
+	k     *kernel.Kernel // the component session's view
 	alias string
 	// agents maps each live agent's session ID to the session that
 	// posted its query.
@@ -56,6 +57,7 @@ func Spawn(opts Options) (*Client, error) {
 	_, err := session.Create(session.Options{Kernel: opts.Kernel, InlineStates: kernel.States{
 		"_start": func(e *kernel.Event) any {
 			c.id = e.Session.ID()
+			c.k = e.Kernel
 			if c.alias != "" {
 				startErr = e.Kernel.AliasSet(c.alias)
 				return nil
@@ -84,9 +86,9 @@ func Spawn(opts Options) (*Client, error) {
 func (c *Client) SessionID() int { return c.id }
 
 // Shutdown is the shutdown event, called: pending agents end without
-// events. Call it from a handler.
+// events. Call it from a handler of the component's kernel.
 func (c *Client) Shutdown() {
-	_, _ = kernel.Current().Call(c.id, "shutdown")
+	_, _ = c.k.Call(c.id, "shutdown")
 }
 
 // query spawns an agent for the query in e.Args: an AgentOptions,

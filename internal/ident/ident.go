@@ -185,13 +185,13 @@ func CleanUserID(s string) string {
 
 // FormatUserID is the USERID reply line, without terminator. opsys must
 // be an <opsys-field> ("UNIX", "OTHER", "UNIX , UTF-8" ...; blanks around
-// the comma are dropped) and userid non-empty once cleaned with
+// the comma are dropped) and userid more than blanks once cleaned with
 // CleanUserID; otherwise the reply is ERROR : UNKNOWN-ERROR, never a line
 // a client could misread.
 func FormatUserID(p1, p2 int, opsys, userid string) string {
 	opsys = normalizeOpSys(opsys)
 	userid = CleanUserID(userid)
-	if !validOpSys(opsys) || userid == "" {
+	if !validOpSys(opsys) || trimBlanks(userid) == "" {
 		return FormatError(p1, p2, UnknownError)
 	}
 	return FormatRequest(p1, p2) + " : USERID : " + opsys + " : " + userid

@@ -7,9 +7,10 @@ FUZZTIME ?= 10s
 
 .PHONY: run test lint fuzz conformance bench perl-peers
 
-## run: the flagship example (the SOCKS proxy once it exists; until then a kernel example)
+## run: the flagship example, the SOCKS 4/4a proxy of the seed's SYNOPSIS (ADDR=host:port)
+ADDR ?= 127.0.0.1:1080
 run:
-	$(GO) run ./examples/countdown
+	$(GO) run ./examples/socks-proxy -addr $(ADDR)
 
 ## test: vet, the whole suite under the race detector, then the conformance
 ## programs on their own (their timers are tens of milliseconds apart, so

@@ -1,7 +1,6 @@
 // Command countdown is a small POE program in Go: a session counts down
 // with timers, a second session answers calls by alias, and Ctrl-C is
-// caught as POE's INT signal. It stands in for the SOCKS proxy in
-// `make run` until that component exists.
+// caught as POE's INT signal.
 package main
 
 import (

@@ -112,6 +112,10 @@ func TestPlainTextClient(t *testing.T) {
 	if want := "Smile from the server!\r\nYou sent:\r\nstill there?"; got != want {
 		t.Errorf("after a plain client: %q, want %q", got, want)
 	}
+	_, errOut := p.Stop()
+	if n := strings.Count(errOut, "handshake failed"); n != 1 {
+		t.Errorf("stderr %q reports the failed handshake %d times, want once", errOut, n)
+	}
 }
 
 func isReset(err error) bool {

@@ -33,12 +33,12 @@ func (k *Kernel) CreateSession(spec SessionSpec) (*Session, error) {
 		prev := running.Swap(c.root)
 		defer running.Store(prev)
 	}
-	ret := c.dispatch(k.ch, s, parent, "_start", etStart, spec.Args, "", 0, "")
+	ret := c.dispatch(k.chain(), s, parent, "_start", etStart, spec.Args, "", 0, "")
 	if s.dead {
 		return s, nil
 	}
 	if s.parent != c.kses { // the kernel ignores _child
-		c.dispatch(k.ch, s.parent, c.kses, "_child", etChild, []any{"create", s, ret}, "", 0, "")
+		c.dispatch(k.chain(), s.parent, c.kses, "_child", etChild, []any{"create", s, ret}, "", 0, "")
 	}
 	if s.dead {
 		return s, nil
@@ -122,8 +122,8 @@ func (k *Kernel) DetachChild(child *Session) error {
 	if me == c.kses || child.parent != me {
 		return ErrNotPermitted
 	}
-	c.dispatch(k.ch, me, c.kses, "_child", etChild, []any{"lose", child, nil}, "", 0, "")
-	c.dispatch(k.ch, child, c.kses, "_parent", etParent, []any{me, c.kses}, "", 0, "")
+	c.dispatch(k.chain(), me, c.kses, "_child", etChild, []any{"lose", child, nil}, "", 0, "")
+	c.dispatch(k.chain(), child, c.kses, "_parent", etParent, []any{me, c.kses}, "", 0, "")
 	c.moveChild(child, c.kses)
 	return nil
 }
@@ -143,9 +143,9 @@ func (k *Kernel) DetachMyself() error {
 		return ErrNotPermitted
 	}
 	if !(me == c.activeSession() && c.activeType&etStart != 0) {
-		c.dispatch(k.ch, old, c.kses, "_child", etChild, []any{"lose", me, nil}, "", 0, "")
+		c.dispatch(k.chain(), old, c.kses, "_child", etChild, []any{"lose", me, nil}, "", 0, "")
 	}
-	c.dispatch(k.ch, me, c.kses, "_parent", etParent, []any{old, c.kses}, "", 0, "")
+	c.dispatch(k.chain(), me, c.kses, "_parent", etParent, []any{old, c.kses}, "", 0, "")
 	c.moveChild(me, c.kses)
 	return nil
 }

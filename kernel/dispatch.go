@@ -203,7 +203,7 @@ func (k *Kernel) Call(dest any, event string, args ...any) (any, error) {
 	if s == nil {
 		return nil, ErrNoSuchSession
 	}
-	return k.c.call(k.ch, k.c.senderFor(k.s), s, event, args, 1)
+	return k.c.call(k.chain(), k.c.senderFor(k.s), s, event, args, 1)
 }
 
 func (c *core) call(ch *chain, src, dest *Session, name string, args []any, skip int) (any, error) {

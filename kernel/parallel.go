@@ -22,6 +22,18 @@ import (
 // it, as POE's call does; a Call into a busy session waits, unless waiting
 // would close a cycle of chains, which is ErrDeadlock.
 
+// chain returns the call chain k's calls run on. A handler's e.Kernel
+// carries it. A session's own view (Session.Kernel, which wheels keep)
+// does not, so inside that session's handler it takes the chain that is
+// running the session; a view is for its session's handlers, so that is
+// the caller's chain.
+func (k *Kernel) chain() *chain {
+	if k.ch != nil || !k.c.parallel || k.s == nil || k.s == k.c.kses {
+		return k.ch
+	}
+	return k.s.owner.Load()
+}
+
 // chain is one synchronous chain of handlers.
 type chain struct {
 	waitingFor *Session // guarded by parallelState.mu
@@ -325,7 +337,7 @@ func (c *core) timerLoop() {
 }
 
 func (c *core) parallelStop(k *Kernel) {
-	ch := k.ch
+	ch := k.chain()
 	if ch == nil {
 		ch = &chain{}
 	}

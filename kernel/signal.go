@@ -99,8 +99,8 @@ func (k *Kernel) Sig(sig, event string, args ...any) {
 // SigHandled marks the signal being dispatched as handled, so that a
 // terminal signal does not stop the sessions it reached.
 func (k *Kernel) SigHandled() {
-	if k.ch != nil {
-		k.ch.sigHandled = true
+	if ch := k.chain(); ch != nil {
+		ch.sigHandled = true
 		return
 	}
 	k.c.sig.handled = true

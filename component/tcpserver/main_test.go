@@ -34,9 +34,9 @@ type rig struct {
 // newRig makes a kernel and a server with opts (its Kernel is filled in)
 // and runs the kernel. Listening happens in New, so clients may dial at
 // once.
-func newRig(t testing.TB, opts tcpserver.Options) *rig {
+func newRig(t testing.TB, opts tcpserver.Options, kopts ...kernel.Option) *rig {
 	t.Helper()
-	r := &rig{t: t, k: kernel.New(), done: make(chan error, 1), log: newLog()}
+	r := &rig{t: t, k: kernel.New(kopts...), done: make(chan error, 1), log: newLog()}
 	opts.Kernel = r.k
 	srv, err := tcpserver.New(opts)
 	if err != nil {

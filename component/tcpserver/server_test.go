@@ -33,6 +33,13 @@ func echo(e *kernel.Event) any {
 }
 
 func TestLineEcho(t *testing.T) {
+	t.Run("serial", func(t *testing.T) { testLineEcho(t) })
+	// The same server with sessions on protoactor mailboxes across cores:
+	// wheels call their session through the view they were made with.
+	t.Run("parallel", func(t *testing.T) { testLineEcho(t, kernel.Parallel()) })
+}
+
+func testLineEcho(t *testing.T, kopts ...kernel.Option) {
 	var r *rig
 	log := newLog()
 	r = newRig(t, tcpserver.Options{
@@ -47,7 +54,7 @@ func TestLineEcho(t *testing.T) {
 		},
 		ClientInput:        echo,
 		ClientDisconnected: func(e *kernel.Event) any { log.add("disconnected"); return nil },
-	})
+	}, kopts...)
 	r.log = log
 	c := dial(t, r.addr())
 	if got := c.line(); got != "hello" {

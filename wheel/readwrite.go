@@ -356,11 +356,20 @@ func (w *ReadWrite) drain() {
 		}
 	}()
 	errs := 0
+	var last error
 	for !w.closed.Load() && !w.paused.Load() && !w.inShut {
 		f := w.inF
 		recs, err := f.GetOne()
 		w.takeOutput(w.inSender)
 		if err != nil {
+			if err == last {
+				// The filter gives the same error again: it is
+				// stuck for good (a failed TLS handshake), so it
+				// is reported once and reading stops.
+				w.ShutdownInput()
+				break
+			}
+			last = err
 			errs++
 			num, str := Errno(err)
 			w.o.call(w.opts.ErrorEvent, "read", num, str, w.id)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/seed02617006/poe/filter"
 	"github.com/seed02617006/poe/kernel"
+	"github.com/seed02617006/poe/session"
 	"github.com/seed02617006/poe/wheel"
 )
 
@@ -869,5 +870,60 @@ func TestReadWriteNoProgress(t *testing.T) {
 	want := fmt.Sprintf("error read %d %s", int(syscall.EIO), io.ErrNoProgress)
 	if got := r.log.all(); len(got) != 1 || got[0] != want {
 		t.Errorf("events = %q, want [%q]", got, want)
+	}
+}
+
+// stuckFilter fails every GetOne with one error value, as an SSL filter
+// does after a failed handshake.
+type stuckFilter struct{ filter.Stream }
+
+var errStuck = errors.New("stuck for good")
+
+func (f *stuckFilter) GetOne() ([]any, error) { return nil, errStuck }
+func (f *stuckFilter) Clone() filter.Filter   { return &stuckFilter{} }
+
+func TestStuckFilterErrorReportedOnce(t *testing.T) {
+	k := kernel.New()
+	a, b := net.Pipe()
+	defer b.Close()
+	var errorsSeen []any
+	session.Create(session.Options{Kernel: k, InlineStates: kernel.States{
+		"_start": func(e *kernel.Event) any {
+			w, err := wheel.NewReadWrite(e.Kernel, wheel.ReadWriteOptions{
+				Handle: a, Filter: &stuckFilter{}, InputEvent: "in", ErrorEvent: "err",
+			})
+			if err != nil {
+				t.Error(err)
+				return nil
+			}
+			e.Heap["w"] = w
+			go b.Write([]byte("anything"))
+			return nil
+		},
+		"err": func(e *kernel.Event) any {
+			// Only record: the wheel must stop by itself.
+			errorsSeen = append(errorsSeen, e.Args[2])
+			if len(errorsSeen) == 1 {
+				// Repeats would come at once, in the same drain.
+				e.Kernel.Delay("end", 100*time.Millisecond)
+			}
+			return nil
+		},
+		"end": func(e *kernel.Event) any { e.Heap.Delete("w"); return nil },
+	}})
+	done := make(chan error, 1)
+	go func() { done <- k.Run() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		k.Outside().Stop()
+		<-done
+		t.Fatal("the session did not end")
+	}
+	if len(errorsSeen) != 1 {
+		t.Errorf("a stuck filter's error was reported %d times (%v), want once", len(errorsSeen), errorsSeen)
 	}
 }

@@ -10,6 +10,14 @@
 # Sizes: Perl N gives 1-5 s per Perl run; Go N is 10-50x larger. Rates are
 # per second, so the Ns need not match. Override with PERL_N_<W> / GO_N_<W>.
 # GO_MICRO_TIMEOUT (seconds, default 60) bounds the micro-benchmarks.
+#
+# Then a TCP line echo: Perl's POE::Component::Server::TCP
+# (bench/perl/tcp_echo_server.pl), our component/tcpserver and a plain
+# goroutine-per-connection Go server (bench/tcpecho), each on a free port of
+# 127.0.0.1, measured by the same Go load client (bench/tcpecho -mode
+# client): TCP_CLIENTS connections (default 50), each writing TCP_WINDOW
+# lines at once (default 4) and reading their echoes, for TCP_SECS seconds
+# (default 3). Every server is killed after its run and on exit.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -22,13 +30,31 @@ GO_N_YIELD=${GO_N_YIELD:-3000000}
 GO_N_CALL=${GO_N_CALL:-10000000}
 GO_N_SESSIONS=${GO_N_SESSIONS:-1000000}
 GO_MICRO_TIMEOUT=${GO_MICRO_TIMEOUT:-60}
+TCP_CLIENTS=${TCP_CLIENTS:-50}
+TCP_WINDOW=${TCP_WINDOW:-4}
+TCP_SECS=${TCP_SECS:-3}
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+server_pid=""
+# cleanup kills the echo server still running, if any, and removes $tmp.
+cleanup() {
+	if [[ -n $server_pid ]]; then
+		kill "$server_pid" 2>/dev/null
+		wait "$server_pid" 2>/dev/null
+		server_pid=""
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
-echo "building bench/kernel ..."
+echo "building bench/kernel and bench/tcpecho ..."
 if ! go build -o "$tmp/kernel" ./bench/kernel; then
 	echo "bench: go build ./bench/kernel failed" >&2
+	exit 1
+fi
+if ! go build -o "$tmp/tcpecho" ./bench/tcpecho; then
+	echo "bench: go build ./bench/tcpecho failed" >&2
 	exit 1
 fi
 
@@ -120,6 +146,58 @@ echo
 echo "raw: perl: post[${P[post]}] yield[${P[yield]}] call[${P[call]}] sessions[${P[sessions]}]"
 echo "raw: go:   post[${G[post]}] yield[${G[yield]}] call[${G[call]}] sessions[${G[sessions]}]"
 [[ $have_perl == 1 ]] || echo "note: $perl_note"
+
+# run_echo NAME CMD... starts the echo server CMD (its port is the last
+# argument's, $port) in the background, measures it with the load client,
+# kills it and prints the client's result line (empty on failure).
+run_echo() {
+	local name=$1
+	shift
+	echo "  tcp  $name on 127.0.0.1:$port ..." >&2
+	"$@" 2>"$tmp/echo-$name.err" &
+	server_pid=$!
+	timeout $((TCP_SECS + 40)) "$tmp/tcpecho" -mode client -addr "127.0.0.1:$port" \
+		-clients "$TCP_CLIENTS" -window "$TCP_WINDOW" -secs "$TCP_SECS" \
+		2>>"$tmp/echo-$name.err" | tail -n 1 || true
+	kill "$server_pid" 2>/dev/null
+	wait "$server_pid" 2>/dev/null
+	server_pid=""
+	if [[ -s $tmp/echo-$name.err ]]; then sed "s/^/    $name: /" "$tmp/echo-$name.err" >&2; fi
+}
+
+tcp_perl_note=$perl_note
+if [[ $have_perl == 1 ]] && ! perl -MPOE::Component::Server::TCP -e1 >/dev/null 2>&1; then
+	tcp_perl_note="Perl module POE::Component::Server::TCP not found (Debian: libpoe-perl): Perl row skipped"
+fi
+echo
+echo "running TCP line echo: $TCP_CLIENTS clients, $TCP_WINDOW lines per write, ${TCP_SECS}s each ..."
+declare -A E
+E[perl]=""
+if [[ $tcp_perl_note != *skipped ]]; then
+	port=$("$tmp/tcpecho" -mode freeport)
+	E[perl]=$(run_echo perl perl bench/perl/tcp_echo_server.pl "$port")
+fi
+port=$("$tmp/tcpecho" -mode freeport)
+E[ours]=$(run_echo ours "$tmp/tcpecho" -mode server-poe -addr "127.0.0.1:$port")
+port=$("$tmp/tcpecho" -mode freeport)
+E[plain]=$(run_echo plain "$tmp/tcpecho" -mode server-go -addr "127.0.0.1:$port")
+
+erate_perl=$(field "${E[perl]}" rate)
+erate_ours=$(field "${E[ours]}" rate)
+erate_plain=$(field "${E[plain]}" rate)
+rows=()
+row "ours vs Perl Server::TCP" "$erate_perl" "$erate_ours" 5
+row "ours vs plain Go" "$erate_plain" "$erate_ours" 0.9
+echo
+printf "%-28s %14s\n" "tcp line echo" "lines/s"
+printf "%-28s %14s\n" "Perl Server::TCP" "$([[ -n $erate_perl ]] && printf %.0f "$erate_perl" || echo -)"
+printf "%-28s %14s\n" "ours (component/tcpserver)" "$([[ -n $erate_ours ]] && printf %.0f "$erate_ours" || echo -)"
+printf "%-28s %14s\n" "plain Go (goroutine/conn)" "$([[ -n $erate_plain ]] && printf %.0f "$erate_plain" || echo -)"
+echo
+printf "%-28s %14s %14s %9s %8s  %s\n" comparison "other rate" "ours rate" ours/other target result
+for r in "${rows[@]}"; do echo "$r"; done
+echo "raw: echo: perl[${E[perl]}] ours[${E[ours]}] plain[${E[plain]}]"
+[[ $tcp_perl_note != *skipped ]] || echo "note: $tcp_perl_note"
 
 # The micro-benchmarks, as `go test -run XXX -bench . -benchtime 1000000x
 # ./kernel/`. The test binary is built first and run directly so that the

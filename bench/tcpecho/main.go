@@ -1,0 +1,295 @@
+// Command tcpecho is bench/run.sh's TCP line echo comparison: two echo
+// servers and the load client that measures them and Perl's
+// POE::Component::Server::TCP (bench/perl/tcp_echo_server.pl) alike.
+//
+//	tcpecho -mode server-poe -addr 127.0.0.1:7000   # component/tcpserver
+//	tcpecho -mode server-go -addr 127.0.0.1:7001    # goroutine per connection
+//	tcpecho -mode client -addr 127.0.0.1:7000 -clients 50 -secs 3 -window 4
+//	  rate=123456.7 lines=370370 secs=3.000 clients=50 window=4
+//	tcpecho -mode freeport                          # prints a free port
+//
+// The client opens its connections first (retrying while the server
+// starts), then each connection writes window lines in one write and
+// reads their echoes back, over and over, until secs have passed. It
+// checks every echo and reports the lines echoed per second over all
+// connections. Its connections are reset at the end (SO_LINGER 0), so
+// that repeated runs leave no TIME_WAIT behind.
+//
+// Servers bind only to loopback addresses and exit by themselves after
+// -life seconds, so that a server the script failed to kill goes away.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/seed02617006/poe/component/tcpserver"
+	"github.com/seed02617006/poe/kernel"
+	"github.com/seed02617006/poe/wheel"
+)
+
+func main() {
+	mode := flag.String("mode", "", "server-poe, server-go, client or freeport")
+	addr := flag.String("addr", "", "host:port on the loopback interface")
+	clients := flag.Int("clients", 50, "client: concurrent connections")
+	secs := flag.Float64("secs", 3, "client: seconds to send lines for")
+	window := flag.Int("window", 4, "client: lines written at once per connection before reading their echoes")
+	life := flag.Float64("life", 300, "server: exit after this many seconds")
+	flag.Parse()
+	var err error
+	switch *mode {
+	case "server-poe", "server-go":
+		err = serve(*mode, *addr, time.Duration(*life*float64(time.Second)))
+	case "client":
+		err = client(*addr, *clients, *window, time.Duration(*secs*float64(time.Second)))
+	case "freeport":
+		err = freePort()
+	default:
+		err = fmt.Errorf("unknown -mode %q (want server-poe, server-go, client or freeport)", *mode)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tcpecho:", err)
+		os.Exit(1)
+	}
+}
+
+// loopback splits addr and refuses anything but a loopback IP address,
+// so that the benchmark never listens or connects beyond this machine.
+func loopback(addr string) (net.IP, int, error) {
+	ta, err := net.ResolveTCPAddr("tcp", addr)
+	if err != nil {
+		return nil, 0, fmt.Errorf("-addr %q: %w", addr, err)
+	}
+	if ta.IP == nil || !ta.IP.IsLoopback() || ta.Port == 0 {
+		return nil, 0, fmt.Errorf("-addr %q: want a loopback IP address and a port, such as 127.0.0.1:7000", addr)
+	}
+	return ta.IP, ta.Port, nil
+}
+
+// freePort prints a port that was free on 127.0.0.1 a moment ago.
+func freePort() error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	fmt.Println(port)
+	return nil
+}
+
+// serve runs one echo server until SIGINT, SIGTERM or the end of its life.
+func serve(mode, addr string, life time.Duration) error {
+	ip, port, err := loopback(addr)
+	if err != nil {
+		return err
+	}
+	if mode == "server-poe" {
+		err = poeServer(ip, port)
+	} else {
+		err = goServer(ip, port)
+	}
+	if err != nil {
+		return err
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	select {
+	case <-sig:
+	case <-time.After(life):
+		fmt.Fprintf(os.Stderr, "tcpecho: %s stopping after its -life of %v\n", mode, life)
+	}
+	return nil
+}
+
+// poeServer starts component/tcpserver as a line echo, the Perl script's
+// twin, on a kernel of its own that runs until the process exits.
+func poeServer(ip net.IP, port int) error {
+	k := kernel.New()
+	srv, err := tcpserver.New(tcpserver.Options{
+		Kernel:  k,
+		Port:    port,
+		Address: ip.String(),
+		ClientInput: func(e *kernel.Event) any {
+			e.Heap["client"].(*wheel.ReadWrite).Put(e.Args[0])
+			return nil
+		},
+		ClientError: func(*kernel.Event) any { return nil },
+	})
+	if err != nil {
+		return err
+	}
+	failed := make(chan error, 1)
+	go func() {
+		if err := k.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "tcpecho: kernel:", err)
+		}
+		failed <- errors.New("the kernel stopped")
+	}()
+	// A failure to listen goes to the default Error handler, which logs it
+	// and stops listening: the port then stays 0 or the kernel ends.
+	select {
+	case err := <-failed:
+		return err
+	case <-time.After(100 * time.Millisecond):
+	}
+	if srv.Port() == 0 {
+		return fmt.Errorf("tcpserver did not listen on %s:%d", ip, port)
+	}
+	return nil
+}
+
+// goServer starts the baseline: a goroutine per connection reading lines
+// and writing them back, flushing when no more input is buffered.
+func goServer(ip net.IP, port int) error {
+	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: ip, Port: port})
+	if err != nil {
+		return err
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go plainEcho(c)
+		}
+	}()
+	return nil
+}
+
+func plainEcho(c net.Conn) {
+	defer c.Close()
+	rd := bufio.NewReader(c)
+	w := bufio.NewWriter(c)
+	for {
+		line, err := rd.ReadSlice('\n')
+		if err != nil {
+			return
+		}
+		n := len(line) - 1
+		if n > 0 && line[n-1] == '\r' {
+			n--
+		}
+		w.Write(line[:n])
+		w.WriteString("\r\n")
+		if rd.Buffered() == 0 {
+			if w.Flush() != nil {
+				return
+			}
+		}
+	}
+}
+
+// dialPatience bounds how long the client waits for a server to start.
+const dialPatience = 15 * time.Second
+
+// dial connects to addr, retrying while the server is still starting.
+func dial(addr string, until time.Time) (*net.TCPConn, error) {
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			return c.(*net.TCPConn), nil
+		}
+		if time.Now().After(until) {
+			return nil, err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// client measures the echo server at addr; see the command's doc.
+func client(addr string, clients, window int, secs time.Duration) error {
+	if _, _, err := loopback(addr); err != nil {
+		return err
+	}
+	if clients < 1 || window < 1 || secs <= 0 {
+		return errors.New("-clients and -window must be at least 1 and -secs more than 0")
+	}
+	conns := make([]*net.TCPConn, 0, clients)
+	defer func() {
+		for _, c := range conns {
+			c.SetLinger(0)
+			c.Close()
+		}
+	}()
+	until := time.Now().Add(dialPatience)
+	for range clients {
+		c, err := dial(addr, until)
+		if err != nil {
+			return fmt.Errorf("connect to %s: %w", addr, err)
+		}
+		conns = append(conns, c)
+	}
+
+	var lines atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	began := time.Now()
+	stop := began.Add(secs)
+	for i, c := range conns {
+		// No read or write may take long once the time is up.
+		c.SetDeadline(stop.Add(10 * time.Second))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := converse(c, i, window, stop, &lines); err != nil {
+				errs <- fmt.Errorf("connection %d: %w", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(began)
+	select {
+	case err := <-errs:
+		return err
+	default:
+	}
+	n := lines.Load()
+	fmt.Printf("rate=%.1f lines=%d secs=%.3f clients=%d window=%d\n",
+		float64(n)/elapsed.Seconds(), n, elapsed.Seconds(), clients, window)
+	return nil
+}
+
+// converse is one connection's load: window lines out, their echoes in,
+// checked, until stop.
+func converse(c net.Conn, id, window int, stop time.Time, lines *atomic.Int64) error {
+	rd := bufio.NewReader(c)
+	var out []byte
+	want := make([][]byte, window)
+	for seq := 0; time.Now().Before(stop); {
+		out = out[:0]
+		for j := range window {
+			start := len(out)
+			out = fmt.Appendf(out, "client %d line %d: the quick brown fox jumps over the lazy dog", id, seq)
+			want[j] = out[start:len(out):len(out)]
+			out = append(out, '\n')
+			seq++
+		}
+		if _, err := c.Write(out); err != nil {
+			return err
+		}
+		for j := range window {
+			got, err := rd.ReadSlice('\n')
+			if err != nil {
+				return err
+			}
+			got = bytes.TrimRight(got, "\r\n")
+			if !bytes.Equal(got, want[j]) {
+				return fmt.Errorf("echo %q, want %q", got, want[j])
+			}
+		}
+		lines.Add(int64(window))
+	}
+	return nil
+}

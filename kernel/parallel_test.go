@@ -185,3 +185,20 @@ func TestParallelIdleTimersAndDie(t *testing.T) {
 		t.Errorf("Run() = %v, want the handler's panic as *kernel.Exception", err)
 	}
 }
+func TestParallelTimerSetInHandler(t *testing.T) {
+	k := kernel.New(kernel.Parallel())
+	fired := make(chan struct{}, 1)
+	create(t, k, kernel.States{
+		"_start": func(e *kernel.Event) any { e.Kernel.Yield("arm"); return nil },
+		"arm":    func(e *kernel.Event) any { e.Kernel.Delay("ring", 30*time.Millisecond); return nil },
+		"ring":   func(e *kernel.Event) any { fired <- struct{}{}; return nil },
+	})
+	if err := runWithin(t, k, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-fired:
+	default:
+		t.Fatal("a timer set in a handler never fired")
+	}
+}

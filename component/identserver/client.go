@@ -87,16 +87,21 @@ func (c *client) start(e *kernel.Event, conn net.Conn) {
 		return
 	}
 	c.rw = rw
+	c.s.mu.Lock()
 	c.s.clients[c.id] = c
+	c.s.mu.Unlock()
 	c.s.conns.Add(1)
 	_ = e.Kernel.Delay("client_timeout", c.s.opts.idleTimeOut)
 }
 
 func (c *client) stop(e *kernel.Event) any {
-	if _, ok := c.s.clients[c.id]; ok {
+	c.s.mu.Lock()
+	_, ok := c.s.clients[c.id]
+	delete(c.s.clients, c.id)
+	c.s.mu.Unlock()
+	if ok {
 		c.s.conns.Add(-1)
 	}
-	delete(c.s.clients, c.id)
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -133,6 +134,10 @@ type Server struct {
 	port int
 
 	listener *wheel.ListenAccept
+	// mu guards registered, clients and closed: the connection sessions
+	// read and change them too, concurrently under kernel.Parallel. It is
+	// never held across a Call.
+	mu sync.Mutex
 	// registered maps the sessions that asked for identd_request events
 	// to how often they registered.
 	registered map[int]int
@@ -227,7 +232,10 @@ func (s *Server) acceptNewClient(e *kernel.Event) any {
 	if conn == nil {
 		return nil
 	}
-	if s.closed {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
 		_ = conn.Close()
 		return nil
 	}
@@ -247,25 +255,33 @@ func (s *Server) acceptNewClient(e *kernel.Event) any {
 // toRegistered calls event in every registered session, in the order of
 // their IDs. A session that is gone is forgotten.
 func (s *Server) toRegistered(e *kernel.Event, event string, args ...any) {
+	s.mu.Lock()
 	ids := make([]int, 0, len(s.registered))
 	for id := range s.registered {
 		ids = append(ids, id)
 	}
+	s.mu.Unlock()
 	slices.Sort(ids)
 	for _, id := range ids {
 		if _, err := e.Kernel.Call(id, event, args...); errors.Is(err, kernel.ErrNoSuchSession) {
+			s.mu.Lock()
 			delete(s.registered, id)
+			s.mu.Unlock()
 		}
 	}
 }
 
 func (s *Server) register(e *kernel.Event) any {
 	id := e.Sender.ID()
+	s.mu.Lock()
 	if id == 0 || s.closed {
+		s.mu.Unlock()
 		return nil
 	}
 	s.registered[id]++
-	if s.registered[id] == 1 && id != s.id {
+	first := s.registered[id] == 1
+	s.mu.Unlock()
+	if first && id != s.id {
 		// The registered session lives while it is registered, as in
 		// the original.
 		_, _ = e.Kernel.RefcountIncrement(id, refTag)
@@ -277,10 +293,13 @@ func (s *Server) register(e *kernel.Event) any {
 // object where it stored IDs, so unregistering never worked there.
 func (s *Server) unregister(e *kernel.Event) any {
 	id := e.Sender.ID()
-	if _, ok := s.registered[id]; !ok {
+	s.mu.Lock()
+	_, ok := s.registered[id]
+	delete(s.registered, id)
+	s.mu.Unlock()
+	if !ok {
 		return nil
 	}
-	delete(s.registered, id)
 	if id != s.id {
 		_, _ = e.Kernel.RefcountDecrement(id, refTag)
 	}
@@ -288,27 +307,31 @@ func (s *Server) unregister(e *kernel.Event) any {
 }
 
 func (s *Server) shutdown(e *kernel.Event) any {
+	s.mu.Lock()
 	if s.closed {
+		s.mu.Unlock()
 		return nil
 	}
 	s.closed = true
-	if s.listener != nil {
-		_ = s.listener.Close()
-		s.listener = nil
-	}
 	ids := make([]int, 0, len(s.clients))
 	for id := range s.clients {
 		ids = append(ids, id)
+	}
+	registered := s.registered
+	s.registered = map[int]int{}
+	s.mu.Unlock()
+	if s.listener != nil {
+		_ = s.listener.Close()
+		s.listener = nil
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
 		_, _ = e.Kernel.Call(id, "client_shutdown")
 	}
-	for id := range s.registered {
+	for id := range registered {
 		if id != s.id {
 			_, _ = e.Kernel.RefcountDecrement(id, refTag)
 		}
-		delete(s.registered, id)
 	}
 	for _, a := range e.Kernel.AliasList() {
 		_ = e.Kernel.AliasRemove(a)

@@ -1,17 +1,15 @@
 package wheel_test
 
 import (
-	"fmt"
 	"net"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/seed02617006/poe/kernel"
+	"github.com/seed02617006/poe/poetest"
 	"github.com/seed02617006/poe/session"
 )
 
@@ -26,12 +24,12 @@ type rig struct {
 	t    testing.TB
 	k    *kernel.Kernel
 	done chan error
-	log  *eventLog
+	log  *poetest.Log
 }
 
 // newRig returns a rig whose kernel is not running yet.
 func newRig(t testing.TB) *rig {
-	return &rig{t: t, k: kernel.New(), done: make(chan error, 1), log: newLog()}
+	return &rig{t: t, k: kernel.New(), done: make(chan error, 1), log: poetest.NewLog()}
 }
 
 // run creates the session (its _start runs at once, on the test's
@@ -55,50 +53,7 @@ func (r *rig) wait() {
 			r.t.Fatalf("Run = %v, want nil", err)
 		}
 	case <-time.After(patience):
-		r.t.Fatalf("the kernel did not stop within %v; events so far: %q", patience, r.log.all())
-	}
-}
-
-// eventLog collects what handlers saw, for the test goroutine.
-type eventLog struct {
-	mu     sync.Mutex
-	lines  []string
-	notify chan struct{}
-}
-
-func newLog() *eventLog { return &eventLog{notify: make(chan struct{}, 1)} }
-
-func (l *eventLog) add(format string, args ...any) {
-	l.mu.Lock()
-	l.lines = append(l.lines, fmt.Sprintf(format, args...))
-	l.mu.Unlock()
-	select {
-	case l.notify <- struct{}{}:
-	default:
-	}
-}
-
-func (l *eventLog) all() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]string(nil), l.lines...)
-}
-
-// waitFor waits until some logged line starts with prefix and returns it.
-func (l *eventLog) waitFor(t testing.TB, prefix string) string {
-	t.Helper()
-	deadline := time.After(patience)
-	for {
-		for _, s := range l.all() {
-			if strings.HasPrefix(s, prefix) {
-				return s
-			}
-		}
-		select {
-		case <-l.notify:
-		case <-deadline:
-			t.Fatalf("no event %q within %v; events: %q", prefix, patience, l.all())
-		}
+		r.t.Fatalf("the kernel did not stop within %v; events so far: %q", patience, r.log.All())
 	}
 }
 

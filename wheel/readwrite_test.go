@@ -45,7 +45,7 @@ func (r *rig) rwServer(conn net.Conn, opts wheel.ReadWriteOptions, handlers kern
 			return nil
 		},
 		"got_error": func(e *kernel.Event) any {
-			r.log.add("error %v %v %v", e.Args[0], e.Args[1], e.Args[2])
+			r.log.Add("error %v %v %v", e.Args[0], e.Args[1], e.Args[2])
 			e.Heap.Delete("wheel")
 			return nil
 		},
@@ -64,7 +64,7 @@ func rw(e *kernel.Event) *wheel.ReadWrite {
 // echo is an input handler that logs and echoes each record.
 func echo(r *rig) kernel.Handler {
 	return func(e *kernel.Event) any {
-		r.log.add("input %s", show(e.Args[0]))
+		r.log.Add("input %s", show(e.Args[0]))
 		rw(e).Put(e.Args[0])
 		return nil
 	}
@@ -104,7 +104,7 @@ func TestReadWriteEchoLines(t *testing.T) {
 			client.Close()
 			r.wait()
 			want := []string{"input one", "input two", "input three", "input four", "error read 0 "}
-			if got := r.log.all(); !equalStrings(got, want) {
+			if got := r.log.All(); !equalStrings(got, want) {
 				t.Errorf("events = %q, want %q", got, want)
 			}
 		})
@@ -147,7 +147,7 @@ func TestReadWriteSetFilter(t *testing.T) {
 				r := newRig(t)
 				r.rwServer(server, wheel.ReadWriteOptions{}, kernel.States{
 					"got_input": func(e *kernel.Event) any {
-						r.log.add("input %s", show(e.Args[0]))
+						r.log.Add("input %s", show(e.Args[0]))
 						if e.Args[0] == "switch" {
 							rw(e).SetFilter(tc.next())
 						}
@@ -160,7 +160,7 @@ func TestReadWriteSetFilter(t *testing.T) {
 					client.Close()
 				}()
 				r.wait()
-				got := r.log.all()
+				got := r.log.All()
 				// A stream filter may see the raw bytes in more than one
 				// record; join them for the comparison.
 				if tc.name == "stream" {
@@ -209,7 +209,7 @@ func TestReadWriteSetFilterOutsideInput(t *testing.T) {
 	r := newRig(t)
 	r.rwServer(server, wheel.ReadWriteOptions{InputFilter: filter.NewLine(), OutputFilter: filter.NewStream()}, kernel.States{
 		"got_input": func(e *kernel.Event) any {
-			r.log.add("input %s", show(e.Args[0]))
+			r.log.Add("input %s", show(e.Args[0]))
 			if e.Args[0] == "pause" {
 				rw(e).PauseInput()
 				e.Kernel.Yield("switch")
@@ -229,7 +229,7 @@ func TestReadWriteSetFilterOutsideInput(t *testing.T) {
 	}()
 	r.wait()
 	want := []string{"input a", "input pause", `input "rest"`, "error read 0 "}
-	if got := r.log.all(); !equalStrings(got, want) {
+	if got := r.log.All(); !equalStrings(got, want) {
 		t.Errorf("events = %q, want %q", got, want)
 	}
 }
@@ -239,9 +239,9 @@ func TestReadWriteOverlongLine(t *testing.T) {
 	deadline(client)
 	r := newRig(t)
 	r.rwServer(server, wheel.ReadWriteOptions{Filter: filter.NewLine(filter.LineOptions{MaxLength: 16})},
-		kernel.States{"got_input": func(e *kernel.Event) any { r.log.add("input %s", show(e.Args[0])); return nil },
+		kernel.States{"got_input": func(e *kernel.Event) any { r.log.Add("input %s", show(e.Args[0])); return nil },
 			"got_error": func(e *kernel.Event) any {
-				r.log.add("error %v %v", e.Args[0], e.Args[1])
+				r.log.Add("error %v %v", e.Args[0], e.Args[1])
 				if e.Args[1] == 0 {
 					e.Heap.Delete("wheel")
 				}
@@ -253,7 +253,7 @@ func TestReadWriteOverlongLine(t *testing.T) {
 	}()
 	r.wait()
 	want := []string{"input short", fmt.Sprintf("error read %d", int(syscall.EMSGSIZE)), "input after", "error read 0"}
-	if got := r.log.all(); !equalStrings(got, want) {
+	if got := r.log.All(); !equalStrings(got, want) {
 		t.Errorf("events = %q, want %q", got, want)
 	}
 }
@@ -270,9 +270,9 @@ func TestReadWriteHalfClose(t *testing.T) {
 			r := newRig(t)
 			var kept *wheel.ReadWrite
 			r.rwServer(server, wheel.ReadWriteOptions{FlushedEvent: "flushed"}, kernel.States{
-				"got_input": func(e *kernel.Event) any { r.log.add("input %s", show(e.Args[0])); return nil },
+				"got_input": func(e *kernel.Event) any { r.log.Add("input %s", show(e.Args[0])); return nil },
 				"got_error": func(e *kernel.Event) any {
-					r.log.add("error %v %v %q", e.Args[0], e.Args[1], e.Args[2])
+					r.log.Add("error %v %v %q", e.Args[0], e.Args[1], e.Args[2])
 					w := rw(e)
 					kept = w
 					w.Put("bye")
@@ -282,7 +282,7 @@ func TestReadWriteHalfClose(t *testing.T) {
 					}
 					return nil
 				},
-				"flushed": func(e *kernel.Event) any { r.log.add("flushed"); return nil },
+				"flushed": func(e *kernel.Event) any { r.log.Add("flushed"); return nil },
 			})
 			go func() {
 				_, _ = client.Write([]byte("x\n"))
@@ -294,7 +294,7 @@ func TestReadWriteHalfClose(t *testing.T) {
 			}
 			r.wait()
 			want := []string{"input x", `error read 0 ""`, "flushed"}
-			if got := r.log.all(); !equalStrings(got, want) {
+			if got := r.log.All(); !equalStrings(got, want) {
 				t.Errorf("events = %q, want %q", got, want)
 			}
 			kept.Close() // after Run: releases the descriptor
@@ -317,7 +317,7 @@ func TestReadWriteFlushedThenDelete(t *testing.T) {
 					return nil
 				},
 				"flushed": func(e *kernel.Event) any {
-					r.log.add("flushed %d", rw(e).GetDriverOutOctets())
+					r.log.Add("flushed %d", rw(e).GetDriverOutOctets())
 					e.Heap.Delete("wheel")
 					return nil
 				},
@@ -328,7 +328,7 @@ func TestReadWriteFlushedThenDelete(t *testing.T) {
 				t.Errorf("peer read %q, %v; want %q then EOF", got, err, "Goodbye.\r\n")
 			}
 			r.wait()
-			if got, want := r.log.all(), []string{"flushed 0"}; !equalStrings(got, want) {
+			if got, want := r.log.All(), []string{"flushed 0"}; !equalStrings(got, want) {
 				t.Errorf("events = %q, want %q", got, want)
 			}
 			client.Close()
@@ -362,7 +362,7 @@ func TestReadWritePauseResume(t *testing.T) {
 		},
 		"check": func(e *kernel.Event) any {
 			read := counted.n.Load() - atPause
-			r.log.add("paused seen=%d", seen)
+			r.log.Add("paused seen=%d", seen)
 			if read > 2*64<<10 {
 				t.Errorf("read %d bytes while paused, want at most two chunks", read)
 			}
@@ -370,7 +370,7 @@ func TestReadWritePauseResume(t *testing.T) {
 			return nil
 		},
 		"got_error": func(e *kernel.Event) any {
-			r.log.add("error %v %v seen=%d", e.Args[0], e.Args[1], seen)
+			r.log.Add("error %v %v seen=%d", e.Args[0], e.Args[1], seen)
 			e.Heap.Delete("wheel")
 			return nil
 		},
@@ -385,7 +385,7 @@ func TestReadWritePauseResume(t *testing.T) {
 	}()
 	r.wait()
 	want := []string{"paused seen=3", fmt.Sprintf("error read 0 seen=%d", lines)}
-	if got := r.log.all(); !equalStrings(got, want) {
+	if got := r.log.All(); !equalStrings(got, want) {
 		t.Errorf("events = %q, want %q", got, want)
 	}
 }
@@ -456,7 +456,7 @@ func TestReadWriteWatermarks(t *testing.T) {
 				"high": func(e *kernel.Event) any {
 					highs++
 					if highs == 1 {
-						r.log.add("high %d", rw(e).GetDriverOutOctets())
+						r.log.Add("high %d", rw(e).GetDriverOutOctets())
 					}
 					return nil
 				},
@@ -468,14 +468,14 @@ func TestReadWriteWatermarks(t *testing.T) {
 					return pump(e)
 				},
 				"got_error": func(e *kernel.Event) any {
-					r.log.add("error %v %v", e.Args[0], e.Args[1])
+					r.log.Add("error %v %v", e.Args[0], e.Args[1])
 					e.Heap.Delete("wheel")
 					return nil
 				},
 			})
 			// The peer reads nothing until the wheel is above its high
 			// mark; the buffer must then stop growing.
-			r.log.waitFor(t, "high ")
+			r.log.WaitFor(t, "high ", 1)
 			// ShutdownOutput then ends the stream; a pipe cannot
 			// half-close, so its peer counts the bytes instead.
 			got, err := io.CopyN(io.Discard, client, total)
@@ -521,7 +521,7 @@ func TestReadWriteWriteReset(t *testing.T) {
 			return nil
 		},
 		"got_error": func(e *kernel.Event) any {
-			r.log.add("error %v %v", e.Args[0], e.Args[1])
+			r.log.Add("error %v %v", e.Args[0], e.Args[1])
 			e.Heap.Delete("wheel")
 			return nil
 		},
@@ -533,7 +533,7 @@ func TestReadWriteWriteReset(t *testing.T) {
 	_ = client.(*net.TCPConn).SetLinger(0)
 	client.Close()
 	r.wait()
-	got := r.log.all()
+	got := r.log.All()
 	ok := len(got) == 1 && (got[0] == fmt.Sprintf("error write %d", int(syscall.ECONNRESET)) ||
 		got[0] == fmt.Sprintf("error write %d", int(syscall.EPIPE)))
 	if !ok {
@@ -558,13 +558,13 @@ func TestReadWritePutError(t *testing.T) {
 			return nil
 		},
 		"got_error": func(e *kernel.Event) any {
-			r.log.add("error %v %v", e.Args[0], e.Args[1])
+			r.log.Add("error %v %v", e.Args[0], e.Args[1])
 			e.Heap.Delete("wheel")
 			return nil
 		},
 	})
 	r.wait()
-	if got, want := r.log.all(), []string{fmt.Sprintf("error write %d", int(syscall.EINVAL))}; !equalStrings(got, want) {
+	if got, want := r.log.All(), []string{fmt.Sprintf("error write %d", int(syscall.EINVAL))}; !equalStrings(got, want) {
 		t.Errorf("events = %q, want %q", got, want)
 	}
 }
@@ -577,7 +577,7 @@ func TestReadWriteSessionStop(t *testing.T) {
 	r := newRig(t)
 	r.rwServer(server, wheel.ReadWriteOptions{}, kernel.States{
 		"got_input": func(e *kernel.Event) any {
-			r.log.add("input %s", show(e.Args[0]))
+			r.log.Add("input %s", show(e.Args[0]))
 			e.Kernel.Stop()
 			return nil
 		},
@@ -603,11 +603,11 @@ func TestReadWriteHeapDelete(t *testing.T) {
 			r := newRig(t)
 			r.rwServer(server, wheel.ReadWriteOptions{}, kernel.States{
 				"got_input": func(e *kernel.Event) any {
-					r.log.add("input %s", show(e.Args[0]))
+					r.log.Add("input %s", show(e.Args[0]))
 					e.Heap.Delete("wheel")
 					return nil
 				},
-				"_stop": func(e *kernel.Event) any { r.log.add("stop"); return nil },
+				"_stop": func(e *kernel.Event) any { r.log.Add("stop"); return nil },
 			})
 			// Two lines in one write: the second is never dispatched,
 			// the wheel being closed by the first.
@@ -618,7 +618,7 @@ func TestReadWriteHeapDelete(t *testing.T) {
 				t.Errorf("peer read = %d, %v; want EOF", n, err)
 			}
 			r.wait()
-			if got, want := r.log.all(), []string{"input quit", "stop"}; !equalStrings(got, want) {
+			if got, want := r.log.All(), []string{"input quit", "stop"}; !equalStrings(got, want) {
 				t.Errorf("events = %q, want %q", got, want)
 			}
 			client.Close()
@@ -761,7 +761,7 @@ func TestReadWriteSeparateHandles(t *testing.T) {
 			return nil
 		},
 		"err": func(e *kernel.Event) any {
-			r.log.add("error %v %v", e.Args[0], e.Args[1])
+			r.log.Add("error %v %v", e.Args[0], e.Args[1])
 			e.Heap.Delete("wheel")
 			return nil
 		},
@@ -776,7 +776,7 @@ func TestReadWriteSeparateHandles(t *testing.T) {
 	}
 	inW.Close()
 	r.wait()
-	if got, want := r.log.all(), []string{"error read 0"}; !equalStrings(got, want) {
+	if got, want := r.log.All(), []string{"error read 0"}; !equalStrings(got, want) {
 		t.Errorf("events = %q, want %q", got, want)
 	}
 }
@@ -790,7 +790,7 @@ func TestReadWriteShutdownInput(t *testing.T) {
 	r := newRig(t)
 	r.rwServer(server, wheel.ReadWriteOptions{}, kernel.States{
 		"got_input": func(e *kernel.Event) any {
-			r.log.add("input %v", e.Args[0])
+			r.log.Add("input %v", e.Args[0])
 			w := rw(e)
 			w.ShutdownInput()
 			w.Put("no more input")
@@ -806,7 +806,7 @@ func TestReadWriteShutdownInput(t *testing.T) {
 		t.Errorf("peer read %q, %v; want one line then EOF", got, err)
 	}
 	r.wait()
-	if got, want := r.log.all(), []string{"input first"}; !equalStrings(got, want) {
+	if got, want := r.log.All(), []string{"input first"}; !equalStrings(got, want) {
 		t.Errorf("events = %q, want %q", got, want)
 	}
 	client.Close()
@@ -861,14 +861,14 @@ func TestReadWriteNoProgress(t *testing.T) {
 			return nil
 		},
 		"err": func(e *kernel.Event) any {
-			r.log.add("error %v %v %v", e.Args[0], e.Args[1], e.Args[2])
+			r.log.Add("error %v %v %v", e.Args[0], e.Args[1], e.Args[2])
 			e.Heap.Delete("wheel")
 			return nil
 		},
 	})
 	r.wait()
 	want := fmt.Sprintf("error read %d %s", int(syscall.EIO), io.ErrNoProgress)
-	if got := r.log.all(); len(got) != 1 || got[0] != want {
+	if got := r.log.All(); len(got) != 1 || got[0] != want {
 		t.Errorf("events = %q, want [%q]", got, want)
 	}
 }

@@ -45,7 +45,7 @@ func (r *rig) echoServer(opts wheel.SocketFactoryOptions, extra kernel.States) <
 		},
 		"accepted": func(e *kernel.Event) any {
 			conn := e.Args[0].(net.Conn)
-			r.log.add("accepted %T %v", conn, e.Args[3] == e.Heap["listener"].(*wheel.SocketFactory).ID())
+			r.log.Add("accepted %T %v", conn, e.Args[3] == e.Heap["listener"].(*wheel.SocketFactory).ID())
 			w, err := wheel.NewReadWrite(e.Kernel, wheel.ReadWriteOptions{
 				Handle: conn, InputEvent: "client_input", ErrorEvent: "client_error",
 			})
@@ -57,7 +57,7 @@ func (r *rig) echoServer(opts wheel.SocketFactoryOptions, extra kernel.States) <
 			return nil
 		},
 		"failed": func(e *kernel.Event) any {
-			r.log.add("failed %v %v %v", e.Args[0], e.Args[1], e.Args[2])
+			r.log.Add("failed %v %v %v", e.Args[0], e.Args[1], e.Args[2])
 			e.Heap.Delete("listener")
 			return nil
 		},
@@ -153,7 +153,7 @@ func TestSocketFactoryEchoServer(t *testing.T) {
 			r.post("shutdown")
 			r.wait()
 			want := "accepted "
-			if got := r.log.all(); len(got) != 2 || !strings.HasSuffix(got[0], " true") || !strings.HasPrefix(got[1], want) {
+			if got := r.log.All(); len(got) != 2 || !strings.HasSuffix(got[0], " true") || !strings.HasPrefix(got[1], want) {
 				t.Errorf("events = %q, want two accepts with the wheel's ID", got)
 			}
 		})
@@ -180,7 +180,7 @@ func TestSocketFactoryAcceptMany(t *testing.T) {
 	wg.Wait()
 	r.post("shutdown")
 	r.wait()
-	if got := len(r.log.all()); got != clients {
+	if got := len(r.log.All()); got != clients {
 		t.Errorf("%d SuccessEvents, want %d", got, clients)
 	}
 }
@@ -191,22 +191,22 @@ func TestSocketFactoryPauseAccept(t *testing.T) {
 	addr := <-r.echoServer(wheel.SocketFactoryOptions{}, kernel.States{
 		"pause": func(e *kernel.Event) any {
 			e.Heap["listener"].(*wheel.SocketFactory).PauseAccept()
-			r.log.add("paused")
+			r.log.Add("paused")
 			return nil
 		},
 		"check": func(e *kernel.Event) any {
-			for _, l := range r.log.all() {
+			for _, l := range r.log.All() {
 				if strings.HasPrefix(l, "accepted") {
 					accepted++
 				}
 			}
-			r.log.add("while paused: %d accepted", accepted)
+			r.log.Add("while paused: %d accepted", accepted)
 			e.Heap["listener"].(*wheel.SocketFactory).ResumeAccept()
 			return nil
 		},
 	})
 	r.post("pause")
-	r.log.waitFor(t, "paused")
+	r.log.WaitFor(t, "paused", 1)
 	// The client connects through the listen queue, but the session
 	// hears of it only after ResumeAccept.
 	done := make(chan struct{})
@@ -219,7 +219,7 @@ func TestSocketFactoryPauseAccept(t *testing.T) {
 	<-done
 	r.post("shutdown")
 	r.wait()
-	got := r.log.all()
+	got := r.log.All()
 	want := []string{"paused", "while paused: 0 accepted", "accepted *net.TCPConn true"}
 	if !equalStrings(got, want) {
 		t.Errorf("events = %q, want %q", got, want)
@@ -242,19 +242,19 @@ func factoryEvents(t *testing.T, opts wheel.SocketFactoryOptions) []string {
 			return nil
 		},
 		"ok": func(e *kernel.Event) any {
-			r.log.add("ok %T %v %v", e.Args[0], e.Args[1], e.Args[2] != 0)
+			r.log.Add("ok %T %v %v", e.Args[0], e.Args[1], e.Args[2] != 0)
 			if c, ok := e.Args[0].(io.Closer); ok {
 				c.Close()
 			}
 			return nil
 		},
 		"fail": func(e *kernel.Event) any {
-			r.log.add("fail %v %v %v", e.Args[0], e.Args[1], e.Args[2])
+			r.log.Add("fail %v %v %v", e.Args[0], e.Args[1], e.Args[2])
 			return nil
 		},
 	})
 	r.wait()
-	return r.log.all()
+	return r.log.All()
 }
 
 // TestSocketFactoryFailures: the errors POE reports, with POE's op names
@@ -331,7 +331,7 @@ func TestSocketFactoryUnixConnect(t *testing.T) {
 			return nil
 		},
 		"ok": func(e *kernel.Event) any {
-			r.log.add("connected to %v port %v", e.Args[1] == path, e.Args[2])
+			r.log.Add("connected to %v port %v", e.Args[1] == path, e.Args[2])
 			e.Heap.Delete("f")
 			w, err := wheel.NewReadWrite(e.Kernel, wheel.ReadWriteOptions{
 				Handle: e.Args[0].(net.Conn), InputEvent: "in", ErrorEvent: "fail",
@@ -344,14 +344,14 @@ func TestSocketFactoryUnixConnect(t *testing.T) {
 			return nil
 		},
 		"in": func(e *kernel.Event) any {
-			r.log.add("echo %v", e.Args[0])
+			r.log.Add("echo %v", e.Args[0])
 			e.Heap.Delete("rw")
 			return nil
 		},
-		"fail": func(e *kernel.Event) any { r.log.add("fail %v %v", e.Args[0], e.Args[1]); return nil },
+		"fail": func(e *kernel.Event) any { r.log.Add("fail %v %v", e.Args[0], e.Args[1]); return nil },
 	})
 	r.wait()
-	if got, want := r.log.all(), []string{"connected to true port 0", "echo over unix"}; !equalStrings(got, want) {
+	if got, want := r.log.All(), []string{"connected to true port 0", "echo over unix"}; !equalStrings(got, want) {
 		t.Errorf("events = %q, want %q", got, want)
 	}
 }
@@ -377,11 +377,11 @@ func TestSocketFactoryCloseWhileConnecting(t *testing.T) {
 			f.Close()
 			return nil
 		},
-		"ok":   func(e *kernel.Event) any { r.log.add("ok"); return nil },
-		"fail": func(e *kernel.Event) any { r.log.add("fail"); return nil },
+		"ok":   func(e *kernel.Event) any { r.log.Add("ok"); return nil },
+		"fail": func(e *kernel.Event) any { r.log.Add("fail"); return nil },
 	})
 	r.wait()
-	if got := r.log.all(); len(got) != 0 {
+	if got := r.log.All(); len(got) != 0 {
 		t.Errorf("events = %q, want none", got)
 	}
 }
@@ -461,15 +461,15 @@ func TestListenAccept(t *testing.T) {
 		},
 		"accepted": func(e *kernel.Event) any {
 			c := e.Args[0].(net.Conn)
-			r.log.add("accepted %v %v", e.Args[1], e.Args[2] == c.RemoteAddr().(*net.TCPAddr).Port)
+			r.log.Add("accepted %v %v", e.Args[1], e.Args[2] == c.RemoteAddr().(*net.TCPAddr).Port)
 			c.Write([]byte("hi\n"))
 			c.Close()
-			if len(r.log.all()) == 2 {
+			if len(r.log.All()) == 2 {
 				e.Heap.Delete("listener")
 			}
 			return nil
 		},
-		"failed": func(e *kernel.Event) any { r.log.add("failed %v", e.Args[1]); return nil },
+		"failed": func(e *kernel.Event) any { r.log.Add("failed %v", e.Args[1]); return nil },
 	})
 	for range 2 {
 		c, err := net.Dial("tcp", addr)
@@ -483,7 +483,7 @@ func TestListenAccept(t *testing.T) {
 		c.Close()
 	}
 	r.wait()
-	if got, want := r.log.all(), []string{"accepted 127.0.0.1 true", "accepted 127.0.0.1 true"}; !equalStrings(got, want) {
+	if got, want := r.log.All(), []string{"accepted 127.0.0.1 true", "accepted 127.0.0.1 true"}; !equalStrings(got, want) {
 		t.Errorf("events = %q, want %q", got, want)
 	}
 	if _, err := net.Dial("tcp", addr); err == nil {
@@ -509,14 +509,14 @@ func TestListenAcceptListenerClosedElsewhere(t *testing.T) {
 			return nil
 		},
 		"failed": func(e *kernel.Event) any {
-			r.log.add("failed %v %v", e.Args[0], e.Args[1])
+			r.log.Add("failed %v %v", e.Args[0], e.Args[1])
 			e.Heap.Delete("listener")
 			return nil
 		},
 	})
 	ln.Close()
 	r.wait()
-	if got, want := r.log.all(), []string{fmt.Sprintf("failed accept %d", int(syscall.EBADF))}; !equalStrings(got, want) {
+	if got, want := r.log.All(), []string{fmt.Sprintf("failed accept %d", int(syscall.EBADF))}; !equalStrings(got, want) {
 		t.Errorf("events = %q, want %q", got, want)
 	}
 }

@@ -35,7 +35,7 @@ func (r *rig) udpServer(opts wheel.UDPOptions) string {
 		},
 		"input": func(e *kernel.Event) any {
 			d := e.Args[0].(wheel.Datagram)
-			r.log.add("input %q from %s %v", d.Payload, d.Addr, e.Args[1] == e.Heap["udp"].(*wheel.UDP).ID())
+			r.log.Add("input %q from %s %v", d.Payload, d.Addr, e.Args[1] == e.Heap["udp"].(*wheel.UDP).ID())
 			if string(d.Payload) == "quit" {
 				e.Heap.Delete("udp")
 				return nil
@@ -46,11 +46,11 @@ func (r *rig) udpServer(opts wheel.UDPOptions) string {
 			return nil
 		},
 		"dropped": func(e *kernel.Event) any {
-			r.log.add("dropped from %v", e.Args[0])
+			r.log.Add("dropped from %v", e.Args[0])
 			return nil
 		},
 		"error": func(e *kernel.Event) any {
-			r.log.add("error %v %v", e.Args[0], e.Args[1])
+			r.log.Add("error %v %v", e.Args[0], e.Args[1])
 			e.Heap.Delete("udp")
 			return nil
 		},
@@ -80,7 +80,7 @@ func TestUDPEcho(t *testing.T) {
 	c.Write([]byte("quit"))
 	r.wait()
 	want := []string{`input "ping" from 127.0.0.1 true`, `input "" from 127.0.0.1 true`, `input "pong" from 127.0.0.1 true`, `input "quit" from 127.0.0.1 true`}
-	if got := r.log.all(); !equalStrings(got, want) {
+	if got := r.log.All(); !equalStrings(got, want) {
 		t.Errorf("events = %q, want %q", got, want)
 	}
 }
@@ -119,7 +119,7 @@ func TestUDPDrop(t *testing.T) {
 		want = append(want, fmt.Sprint("dropped from 127.0.0.1"))
 	}
 	want = append(want, `input "fine" from 127.0.0.1 true`, `input "quit" from 127.0.0.1 true`)
-	if got := r.log.all(); !equalStrings(got, want) {
+	if got := r.log.All(); !equalStrings(got, want) {
 		t.Errorf("events = %q, want %q", got, want)
 	}
 	if len(seen) != 7 || int(seen[0].Port()) != local || !seen[0].Addr().Is4() {
@@ -151,14 +151,14 @@ func TestUDPConnectedPeerRefuses(t *testing.T) {
 			return nil
 		},
 		"error": func(e *kernel.Event) any {
-			r.log.add("error %v %v %v", e.Args[0], e.Args[1], e.Args[2])
+			r.log.Add("error %v %v %v", e.Args[0], e.Args[1], e.Args[2])
 			e.Heap.Delete("udp")
 			return nil
 		},
 	})
 	r.wait()
 	want := fmt.Sprintf("error read %d Connection refused", int(syscall.ECONNREFUSED))
-	if got := r.log.all(); len(got) != 1 || got[0] != want {
+	if got := r.log.All(); len(got) != 1 || got[0] != want {
 		t.Errorf("events = %q, want [%q]", got, want)
 	}
 }

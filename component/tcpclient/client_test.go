@@ -8,7 +8,6 @@ import (
 	"net"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"github.com/seed02617006/poe/component/tcpserver"
 	"github.com/seed02617006/poe/filter"
 	"github.com/seed02617006/poe/kernel"
+	"github.com/seed02617006/poe/poetest"
 	"github.com/seed02617006/poe/wheel"
 )
 
@@ -26,50 +26,8 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 const patience = 20 * time.Second
 
-// eventLog collects what handlers saw, for the test goroutine.
-type eventLog struct {
-	mu     sync.Mutex
-	lines  []string
-	notify chan struct{}
-}
-
-func newLog() *eventLog { return &eventLog{notify: make(chan struct{}, 1)} }
-
-func (l *eventLog) add(format string, args ...any) {
-	l.mu.Lock()
-	l.lines = append(l.lines, fmt.Sprintf(format, args...))
-	l.mu.Unlock()
-	select {
-	case l.notify <- struct{}{}:
-	default:
-	}
-}
-
-func (l *eventLog) all() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.lines)
-}
-
-func (l *eventLog) waitFor(t testing.TB, prefix string) {
-	t.Helper()
-	deadline := time.After(patience)
-	for {
-		for _, s := range l.all() {
-			if strings.HasPrefix(s, prefix) {
-				return
-			}
-		}
-		select {
-		case <-l.notify:
-		case <-deadline:
-			t.Fatalf("waited %v for %q; got %q", patience, prefix, l.all())
-		}
-	}
-}
-
 // run runs k until it has no sessions left, within patience.
-func run(t testing.TB, k *kernel.Kernel, log *eventLog) {
+func run(t testing.TB, k *kernel.Kernel, log *poetest.Log) {
 	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- k.Run() }()
@@ -81,12 +39,12 @@ func run(t testing.TB, k *kernel.Kernel, log *eventLog) {
 	case <-time.After(patience):
 		k.Outside().Stop()
 		<-done
-		t.Fatalf("kernel did not stop within %v; events %q", patience, log.all())
+		t.Fatalf("kernel did not stop within %v; events %q", patience, log.All())
 	}
 }
 
 // start runs k in the background; the returned func waits for it.
-func start(t testing.TB, k *kernel.Kernel, log *eventLog) func() {
+func start(t testing.TB, k *kernel.Kernel, log *poetest.Log) func() {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -114,7 +72,7 @@ func put(e *kernel.Event, recs ...any) { e.Heap["server"].(*wheel.ReadWrite).Put
 // Against the tcpserver component: the two halves of POE's TCP pair.
 func TestEchoWithTCPServer(t *testing.T) {
 	k := kernel.New()
-	log := newLog()
+	log := poetest.NewLog()
 	srv, err := tcpserver.New(tcpserver.Options{
 		Kernel: k,
 		ClientInput: func(e *kernel.Event) any {
@@ -134,20 +92,20 @@ func TestEchoWithTCPServer(t *testing.T) {
 		Kernel:     k,
 		RemotePort: srv.Port(),
 		Args:       []any{"x"},
-		Started:    func(e *kernel.Event) any { log.add("started %v", e.Args); return nil },
+		Started:    func(e *kernel.Event) any { log.Add("started %v", e.Args); return nil },
 		Connected: func(e *kernel.Event) any {
-			log.add("connected %v %v", e.Args[1], e.Args[2] == srv.Port())
+			log.Add("connected %v %v", e.Args[1], e.Args[2] == srv.Port())
 			put(e, lines[0], lines[1], lines[2])
 			return nil
 		},
 		ServerInput: func(e *kernel.Event) any {
-			log.add("input %v connected=%v", e.Args[0], e.Heap["connected"])
+			log.Add("input %v connected=%v", e.Args[0], e.Heap["connected"])
 			if e.Args[0] == "echo: three" {
 				e.Kernel.Yield("shutdown")
 			}
 			return nil
 		},
-		Disconnected: func(e *kernel.Event) any { log.add("disconnected"); return nil },
+		Disconnected: func(e *kernel.Event) any { log.Add("disconnected"); return nil },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -161,22 +119,22 @@ func TestEchoWithTCPServer(t *testing.T) {
 		"input echo: three connected=true",
 		"disconnected",
 	}
-	if got := log.all(); !slices.Equal(got, want) {
+	if got := log.All(); !slices.Equal(got, want) {
 		t.Errorf("events = %q, want %q", got, want)
 	}
 }
 
 func TestConnectRefused(t *testing.T) {
 	k := kernel.New()
-	log := newLog()
+	log := poetest.NewLog()
 	_, err := tcpclient.New(tcpclient.Options{
 		Kernel:     k,
 		RemotePort: closedPort(t),
 		ConnectError: func(e *kernel.Event) any {
-			log.add("%v %v %v", e.Args[0], e.Args[1], e.Args[2])
+			log.Add("%v %v %v", e.Args[0], e.Args[1], e.Args[2])
 			return nil
 		},
-		Connected:   func(e *kernel.Event) any { log.add("connected"); return nil },
+		Connected:   func(e *kernel.Event) any { log.Add("connected"); return nil },
 		ServerInput: func(e *kernel.Event) any { return nil },
 	})
 	if err != nil {
@@ -184,7 +142,7 @@ func TestConnectRefused(t *testing.T) {
 	}
 	run(t, k, log)
 	want := []string{fmt.Sprintf("connect %d Connection refused", syscall.ECONNREFUSED)}
-	if got := log.all(); !slices.Equal(got, want) {
+	if got := log.All(); !slices.Equal(got, want) {
 		t.Errorf("events = %q, want %q", got, want)
 	}
 	if syscall.ECONNREFUSED != 111 {
@@ -228,7 +186,7 @@ func TestConnectTimeout(t *testing.T) {
 	var port int
 	fmt.Sscan(portText, &port)
 	k := kernel.New()
-	log := newLog()
+	log := poetest.NewLog()
 	began := time.Now()
 	_, err := tcpclient.New(tcpclient.Options{
 		Kernel:         k,
@@ -236,7 +194,7 @@ func TestConnectTimeout(t *testing.T) {
 		RemotePort:     port,
 		ConnectTimeout: 150 * time.Millisecond,
 		ConnectError: func(e *kernel.Event) any {
-			log.add("%v %v %v", e.Args[0], e.Args[1], e.Args[2])
+			log.Add("%v %v %v", e.Args[0], e.Args[1], e.Args[2])
 			return nil
 		},
 		ServerInput: func(e *kernel.Event) any { return nil },
@@ -246,7 +204,7 @@ func TestConnectTimeout(t *testing.T) {
 	}
 	run(t, k, log)
 	want := []string{fmt.Sprintf("connect %d Connection timed out", syscall.ETIMEDOUT)}
-	if got := log.all(); !slices.Equal(got, want) {
+	if got := log.All(); !slices.Equal(got, want) {
 		t.Errorf("events = %q, want %q", got, want)
 	}
 	if d := time.Since(began); d < 150*time.Millisecond {
@@ -258,18 +216,18 @@ func TestConnectTimeout(t *testing.T) {
 func TestReconnectToLateServer(t *testing.T) {
 	port := closedPort(t)
 	k := kernel.New()
-	log := newLog()
+	log := poetest.NewLog()
 	_, err := tcpclient.New(tcpclient.Options{
 		Kernel:     k,
 		RemotePort: port,
 		ConnectError: func(e *kernel.Event) any {
-			log.add("refused")
+			log.Add("refused")
 			e.Kernel.Delay("reconnect", 20*time.Millisecond)
 			return nil
 		},
 		Connected: func(e *kernel.Event) any { put(e, "hi"); return nil },
 		ServerInput: func(e *kernel.Event) any {
-			log.add("input %v", e.Args[0])
+			log.Add("input %v", e.Args[0])
 			e.Kernel.Yield("shutdown")
 			return nil
 		},
@@ -279,7 +237,7 @@ func TestReconnectToLateServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	wait := start(t, k, log)
-	log.waitFor(t, "refused")
+	log.WaitFor(t, "refused", 1)
 	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 	if err != nil {
 		k.Outside().Stop()
@@ -299,7 +257,7 @@ func TestReconnectToLateServer(t *testing.T) {
 	}
 	fmt.Fprint(c, "welcome\r\n")
 	wait()
-	if got := log.all(); got[len(got)-1] != "input welcome" {
+	if got := log.All(); got[len(got)-1] != "input welcome" {
 		t.Errorf("events = %q, want the last one input welcome", got)
 	}
 }
@@ -323,24 +281,24 @@ func TestConnectEventNewAddress(t *testing.T) {
 		}
 	}()
 	k := kernel.New()
-	log := newLog()
+	log := poetest.NewLog()
 	_, err = tcpclient.New(tcpclient.Options{
 		Kernel:     k,
 		Alias:      "cli",
 		RemotePort: closedPort(t),
 		ConnectError: func(e *kernel.Event) any {
-			log.add("error %v", e.Args[1])
+			log.Add("error %v", e.Args[1])
 			e.Kernel.Post("cli", "connect", "127.0.0.1", good)
 			return nil
 		},
 		ServerInput: func(e *kernel.Event) any {
-			log.add("input %v", e.Args[0])
+			log.Add("input %v", e.Args[0])
 			return nil
 		},
 		ServerError: func(e *kernel.Event) any { return nil },
 		Disconnected: func(e *kernel.Event) any {
-			log.add("disconnected")
-			if len(log.all()) < 5 {
+			log.Add("disconnected")
+			if len(log.All()) < 5 {
 				e.Kernel.Yield("reconnect")
 			}
 			return nil
@@ -351,7 +309,7 @@ func TestConnectEventNewAddress(t *testing.T) {
 	}
 	run(t, k, log)
 	want := []string{fmt.Sprintf("error %d", syscall.ECONNREFUSED), "input conn 0", "disconnected", "input conn 1", "disconnected"}
-	if got := log.all(); !slices.Equal(got, want) {
+	if got := log.All(); !slices.Equal(got, want) {
 		t.Errorf("events = %q, want %q", got, want)
 	}
 }
@@ -377,7 +335,7 @@ func TestShutdownFlushes(t *testing.T) {
 		got <- len(b)
 	}()
 	k := kernel.New()
-	log := newLog()
+	log := poetest.NewLog()
 	_, err = tcpclient.New(tcpclient.Options{
 		Kernel:     k,
 		RemotePort: ln.Addr().(*net.TCPAddr).Port,
@@ -388,7 +346,7 @@ func TestShutdownFlushes(t *testing.T) {
 			return nil
 		},
 		ServerInput:  func(e *kernel.Event) any { return nil },
-		Disconnected: func(e *kernel.Event) any { log.add("disconnected"); return nil },
+		Disconnected: func(e *kernel.Event) any { log.Add("disconnected"); return nil },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -397,7 +355,7 @@ func TestShutdownFlushes(t *testing.T) {
 	if n := <-got; n != len(big) {
 		t.Errorf("server read %d bytes, want %d", n, len(big))
 	}
-	if got := log.all(); !slices.Equal(got, []string{"disconnected"}) {
+	if got := log.All(); !slices.Equal(got, []string{"disconnected"}) {
 		t.Errorf("events = %q, want one disconnected", got)
 	}
 }
@@ -422,13 +380,13 @@ func TestFilterClonedPerConnection(t *testing.T) {
 	}()
 	proto := filter.NewLine(filter.LineOptions{Literal: "\n"})
 	k := kernel.New()
-	log := newLog()
+	log := poetest.NewLog()
 	conns := 0
 	_, err = tcpclient.New(tcpclient.Options{
 		Kernel:      k,
 		RemotePort:  ln.Addr().(*net.TCPAddr).Port,
 		Filter:      proto,
-		ServerInput: func(e *kernel.Event) any { log.add("input %v", e.Args[0]); return nil },
+		ServerInput: func(e *kernel.Event) any { log.Add("input %v", e.Args[0]); return nil },
 		ServerError: func(e *kernel.Event) any { return nil },
 		Disconnected: func(e *kernel.Event) any {
 			if conns++; conns < 2 {
@@ -441,7 +399,7 @@ func TestFilterClonedPerConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	run(t, k, log)
-	if got := log.all(); !slices.Equal(got, []string{"input whole"}) {
+	if got := log.All(); !slices.Equal(got, []string{"input whole"}) {
 		t.Errorf("events = %q, want only input whole", got)
 	}
 	if p := proto.GetPending(); len(p) != 0 {

@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"net"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 
 	"github.com/seed02617006/poe/component/tcpserver"
 	"github.com/seed02617006/poe/kernel"
+	"github.com/seed02617006/poe/poetest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -28,7 +27,7 @@ type rig struct {
 	k    *kernel.Kernel
 	srv  *tcpserver.Server
 	done chan error
-	log  *eventLog
+	log  *poetest.Log
 }
 
 // newRig makes a kernel and a server with opts (its Kernel is filled in)
@@ -36,7 +35,7 @@ type rig struct {
 // once.
 func newRig(t testing.TB, opts tcpserver.Options, kopts ...kernel.Option) *rig {
 	t.Helper()
-	r := &rig{t: t, k: kernel.New(kopts...), done: make(chan error, 1), log: newLog()}
+	r := &rig{t: t, k: kernel.New(kopts...), done: make(chan error, 1), log: poetest.NewLog()}
 	opts.Kernel = r.k
 	srv, err := tcpserver.New(opts)
 	if err != nil {
@@ -76,59 +75,11 @@ func (r *rig) wait() {
 			r.t.Fatalf("Run = %v, want nil", err)
 		}
 	case <-time.After(patience):
-		r.t.Fatalf("the kernel did not stop within %v; events: %q", patience, r.log.all())
+		r.t.Fatalf("the kernel did not stop within %v; events: %q", patience, r.log.All())
 	}
 }
 
 func (r *rig) addr() string { return net.JoinHostPort("127.0.0.1", fmt.Sprint(r.srv.Port())) }
-
-// eventLog collects what handlers saw, for the test goroutine.
-type eventLog struct {
-	mu     sync.Mutex
-	lines  []string
-	notify chan struct{}
-}
-
-func newLog() *eventLog { return &eventLog{notify: make(chan struct{}, 1)} }
-
-func (l *eventLog) add(format string, args ...any) {
-	l.mu.Lock()
-	l.lines = append(l.lines, fmt.Sprintf(format, args...))
-	l.mu.Unlock()
-	select {
-	case l.notify <- struct{}{}:
-	default:
-	}
-}
-
-func (l *eventLog) all() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.lines)
-}
-
-func (l *eventLog) count(prefix string) int {
-	n := 0
-	for _, s := range l.all() {
-		if strings.HasPrefix(s, prefix) {
-			n++
-		}
-	}
-	return n
-}
-
-// waitFor waits until at least n lines start with prefix.
-func (l *eventLog) waitFor(t testing.TB, prefix string, n int) {
-	t.Helper()
-	deadline := time.After(patience)
-	for l.count(prefix) < n {
-		select {
-		case <-l.notify:
-		case <-deadline:
-			t.Fatalf("waited %v for %d events %q; got %q", patience, n, prefix, l.all())
-		}
-	}
-}
 
 // client is a test's end of a connection.
 type client struct {

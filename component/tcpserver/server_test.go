@@ -14,6 +14,7 @@ import (
 	"github.com/seed02617006/poe/component/tcpserver"
 	"github.com/seed02617006/poe/filter"
 	"github.com/seed02617006/poe/kernel"
+	"github.com/seed02617006/poe/poetest"
 	"github.com/seed02617006/poe/session"
 	"github.com/seed02617006/poe/wheel"
 )
@@ -41,19 +42,19 @@ func TestLineEcho(t *testing.T) {
 
 func testLineEcho(t *testing.T, kopts ...kernel.Option) {
 	var r *rig
-	log := newLog()
+	log := poetest.NewLog()
 	r = newRig(t, tcpserver.Options{
 		ClientArgs:   []any{"a", 2},
-		Started:      func(e *kernel.Event) any { log.add("started %v", e.Args); return nil },
-		Stopped:      func(e *kernel.Event) any { log.add("stopped"); return nil },
+		Started:      func(e *kernel.Event) any { log.Add("started %v", e.Args); return nil },
+		Stopped:      func(e *kernel.Event) any { log.Add("stopped"); return nil },
 		ListenerArgs: []any{"L"},
 		ClientConnected: func(e *kernel.Event) any {
-			log.add("connected %v %v:%v %v", e.Args, e.Heap["remote_ip"], e.Heap["remote_port"], e.Heap["remote_addr"])
+			log.Add("connected %v %v:%v %v", e.Args, e.Heap["remote_ip"], e.Heap["remote_port"], e.Heap["remote_addr"])
 			put(e, "hello")
 			return nil
 		},
 		ClientInput:        echo,
-		ClientDisconnected: func(e *kernel.Event) any { log.add("disconnected"); return nil },
+		ClientDisconnected: func(e *kernel.Event) any { log.Add("disconnected"); return nil },
 	}, kopts...)
 	r.log = log
 	c := dial(t, r.addr())
@@ -70,7 +71,7 @@ func testLineEcho(t *testing.T, kopts ...kernel.Option) {
 	if got := c.eof(); got != "bye\r\n" {
 		t.Errorf("after quit got %q, want %q then EOF", got, "bye\r\n")
 	}
-	log.waitFor(t, "disconnected", 1)
+	log.WaitFor(t, "disconnected", 1)
 	if err := r.srv.Shutdown(); err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
@@ -82,7 +83,7 @@ func testLineEcho(t *testing.T, kopts ...kernel.Option) {
 		"disconnected",
 		"stopped",
 	}
-	if got := log.all(); strings.Join(got, "|") != strings.Join(want, "|") {
+	if got := log.All(); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("events = %q, want %q", got, want)
 	}
 }
@@ -134,16 +135,16 @@ func TestInputOutputFilters(t *testing.T) {
 }
 
 func TestConcurrencyLimit(t *testing.T) {
-	log := newLog()
+	log := poetest.NewLog()
 	r := newRig(t, tcpserver.Options{
 		Concurrency: 2,
 		ClientConnected: func(e *kernel.Event) any {
-			log.add("connected")
+			log.Add("connected")
 			put(e, "hello")
 			return nil
 		},
 		ClientInput:        echo,
-		ClientDisconnected: func(e *kernel.Event) any { log.add("disconnected"); return nil },
+		ClientDisconnected: func(e *kernel.Event) any { log.Add("disconnected"); return nil },
 	})
 	c1, c2 := dial(t, r.addr()), dial(t, r.addr())
 	c1.line()
@@ -158,7 +159,7 @@ func TestConcurrencyLimit(t *testing.T) {
 	if !c3.silent(100 * time.Millisecond) {
 		t.Fatalf("third client was served with Concurrency 2")
 	}
-	if n := log.count("connected"); n != 2 {
+	if n := log.Count("connected"); n != 2 {
 		t.Fatalf("%d connections served, want 2", n)
 	}
 	c1.send("quit\n")
@@ -168,7 +169,7 @@ func TestConcurrencyLimit(t *testing.T) {
 	}
 	c2.c.Close()
 	c3.c.Close()
-	log.waitFor(t, "disconnected", 3)
+	log.WaitFor(t, "disconnected", 3)
 	r.srv.Shutdown()
 	r.wait()
 }
@@ -176,7 +177,7 @@ func TestConcurrencyLimit(t *testing.T) {
 // set_concurrency 0 from Started holds connections back; -1 lets them in
 // (POE leaves the listener paused on -1).
 func TestSetConcurrency(t *testing.T) {
-	log := newLog()
+	log := poetest.NewLog()
 	r := newRig(t, tcpserver.Options{
 		Alias: "srv",
 		Started: func(e *kernel.Event) any {
@@ -184,7 +185,7 @@ func TestSetConcurrency(t *testing.T) {
 			return nil
 		},
 		ClientConnected: func(e *kernel.Event) any {
-			log.add("connected")
+			log.Add("connected")
 			put(e, "hello")
 			return nil
 		},
@@ -209,7 +210,7 @@ func TestSetConcurrency(t *testing.T) {
 // closes; ClientDisconnected comes once.
 func TestClientShutdownFlushesOutput(t *testing.T) {
 	big := strings.Repeat("x", 1<<20)
-	log := newLog()
+	log := poetest.NewLog()
 	r := newRig(t, tcpserver.Options{
 		ClientFilter: filter.NewStream(),
 		ClientInput: func(e *kernel.Event) any {
@@ -217,17 +218,17 @@ func TestClientShutdownFlushesOutput(t *testing.T) {
 			e.Kernel.Yield("shutdown")
 			return nil
 		},
-		ClientDisconnected: func(e *kernel.Event) any { log.add("disconnected"); return nil },
+		ClientDisconnected: func(e *kernel.Event) any { log.Add("disconnected"); return nil },
 	})
 	c := dial(t, r.addr())
 	c.send("go")
 	if got := c.eof(); len(got) != len(big) {
 		t.Errorf("read %d bytes before EOF, want %d", len(got), len(big))
 	}
-	log.waitFor(t, "disconnected", 1)
+	log.WaitFor(t, "disconnected", 1)
 	r.srv.Shutdown()
 	r.wait()
-	if n := log.count("disconnected"); n != 1 {
+	if n := log.Count("disconnected"); n != 1 {
 		t.Errorf("ClientDisconnected called %d times, want 1", n)
 	}
 }
@@ -278,11 +279,11 @@ func TestEOFKeepsRepliesPut(t *testing.T) {
 // Server shutdown: no new connections, the existing one goes on, and the
 // server stops after it.
 func TestServerShutdown(t *testing.T) {
-	log := newLog()
+	log := poetest.NewLog()
 	r := newRig(t, tcpserver.Options{
 		Alias:       "srv",
 		ClientInput: echo,
-		Stopped:     func(e *kernel.Event) any { log.add("stopped"); return nil },
+		Stopped:     func(e *kernel.Event) any { log.Add("stopped"); return nil },
 	})
 	c := dial(t, r.addr())
 	c.send("before\n")
@@ -298,7 +299,7 @@ func TestServerShutdown(t *testing.T) {
 	if !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Errorf("dial after shutdown: %v, want ECONNREFUSED", err)
 	}
-	if n := log.count("stopped"); n != 0 {
+	if n := log.Count("stopped"); n != 0 {
 		t.Errorf("server stopped with a connection open")
 	}
 	if r.k.Outside().Post("srv", "shutdown") == nil {
@@ -307,7 +308,7 @@ func TestServerShutdown(t *testing.T) {
 	c.send("quit\n")
 	c.eof()
 	r.wait()
-	if n := log.count("stopped"); n != 1 {
+	if n := log.Count("stopped"); n != 1 {
 		t.Errorf("Stopped called %d times, want 1", n)
 	}
 }
@@ -315,17 +316,17 @@ func TestServerShutdown(t *testing.T) {
 // With ClientShutdownOnError off the component leaves the connection to
 // the user; ClientDisconnected still comes when its session ends.
 func TestNoShutdownOnErrorStillDisconnects(t *testing.T) {
-	log := newLog()
+	log := poetest.NewLog()
 	r := newRig(t, tcpserver.Options{
 		ClientShutdownOnError: new(false),
 		ClientInput:           echo,
 		ClientError: func(e *kernel.Event) any {
-			log.add("error %v %v", e.Args[0], e.Args[1])
+			log.Add("error %v %v", e.Args[0], e.Args[1])
 			e.Heap.Delete("client")
 			return nil
 		},
 		ClientDisconnected: func(e *kernel.Event) any {
-			log.add("disconnected %v", e.Heap["shutdown"])
+			log.Add("disconnected %v", e.Heap["shutdown"])
 			return nil
 		},
 	})
@@ -333,11 +334,11 @@ func TestNoShutdownOnErrorStillDisconnects(t *testing.T) {
 	c.send("x\n")
 	c.line()
 	c.c.Close()
-	log.waitFor(t, "disconnected", 1)
+	log.WaitFor(t, "disconnected", 1)
 	r.srv.Shutdown()
 	r.wait()
 	want := "error read 0|disconnected false"
-	if got := strings.Join(log.all(), "|"); got != want {
+	if got := strings.Join(log.All(), "|"); got != want {
 		t.Errorf("events = %q, want %q", got, want)
 	}
 }
@@ -366,20 +367,20 @@ func TestAcceptor(t *testing.T) {
 }
 
 func TestPreConnectRejects(t *testing.T) {
-	log := newLog()
+	log := poetest.NewLog()
 	n := 0 // touched only by handlers, which run one at a time
 	r := newRig(t, tcpserver.Options{
 		ClientPreConnect: func(e *kernel.Event) any {
 			n++
 			if n%2 == 0 {
-				log.add("rejected")
+				log.Add("rejected")
 				return nil
 			}
 			return e.Args[0]
 		},
 		ClientConnected:    func(e *kernel.Event) any { put(e, "welcome"); return nil },
 		ClientInput:        echo,
-		ClientDisconnected: func(e *kernel.Event) any { log.add("disconnected"); return nil },
+		ClientDisconnected: func(e *kernel.Event) any { log.Add("disconnected"); return nil },
 	})
 	for i := 1; i <= 4; i++ {
 		c := dial(t, r.addr())
@@ -396,8 +397,8 @@ func TestPreConnectRejects(t *testing.T) {
 	r.wait()
 	// A rejected connection gets no ClientDisconnected: it never
 	// connected.
-	if r, d := log.count("rejected"), log.count("disconnected"); r != 2 || d != 2 {
-		t.Errorf("%d rejected, %d disconnected (%q); want 2 and 2", r, d, log.all())
+	if r, d := log.Count("rejected"), log.Count("disconnected"); r != 2 || d != 2 {
+		t.Errorf("%d rejected, %d disconnected (%q); want 2 and 2", r, d, log.All())
 	}
 }
 
@@ -416,16 +417,16 @@ func (d *dropSome) RunConn(from netip.AddrPort) bool {
 }
 
 func TestDropper(t *testing.T) {
-	log := newLog()
+	log := poetest.NewLog()
 	d := &dropSome{drop: map[int]bool{2: true, 3: true, 4: true}}
 	r := newRig(t, tcpserver.Options{
 		Concurrency: 2,
 		Dropper:     d,
 		DropEvent: func(e *kernel.Event) any {
-			log.add("dropped %v:%v", e.Args[0], e.Args[1])
+			log.Add("dropped %v:%v", e.Args[0], e.Args[1])
 			return nil
 		},
-		ClientConnected: func(e *kernel.Event) any { log.add("connected"); put(e, "hello"); return nil },
+		ClientConnected: func(e *kernel.Event) any { log.Add("connected"); put(e, "hello"); return nil },
 		ClientInput:     echo,
 	})
 	first := dial(t, r.addr())
@@ -439,13 +440,13 @@ func TestDropper(t *testing.T) {
 		if got := c.eof(); got != "" {
 			t.Errorf("dropped client got %q, want EOF at once", got)
 		}
-		log.waitFor(t, fmt.Sprintf("dropped %s", c.c.LocalAddr()), 1)
+		log.WaitFor(t, fmt.Sprintf("dropped %s", c.c.LocalAddr()), 1)
 	}
 	fifth := dial(t, r.addr())
 	if got := fifth.line(); got != "hello" {
 		t.Fatalf("client after the dropped ones got %q", got)
 	}
-	if n := log.count("connected"); n != 2 {
+	if n := log.Count("connected"); n != 2 {
 		t.Errorf("%d connection sessions, want 2: dropped peers get none", n)
 	}
 	first.c.Close()
@@ -498,7 +499,7 @@ func TestListenError(t *testing.T) {
 func TestUnixDomain(t *testing.T) {
 	path := t.TempDir() + "/s"
 	k := kernel.New()
-	log := newLog()
+	log := poetest.NewLog()
 	srv, err := tcpserver.New(tcpserver.Options{
 		Kernel:  k,
 		Domain:  "unix",
@@ -508,7 +509,7 @@ func TestUnixDomain(t *testing.T) {
 			return nil
 		},
 		ClientInput:        echo,
-		ClientDisconnected: func(e *kernel.Event) any { log.add("disconnected"); return nil },
+		ClientDisconnected: func(e *kernel.Event) any { log.Add("disconnected"); return nil },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -529,7 +530,7 @@ func TestUnixDomain(t *testing.T) {
 		t.Errorf("remote_ip of a unix client = %q, want LOCAL", got)
 	}
 	c.Close()
-	log.waitFor(t, "disconnected", 1)
+	log.WaitFor(t, "disconnected", 1)
 	srv.Shutdown()
 	select {
 	case err := <-done:
@@ -541,7 +542,7 @@ func TestUnixDomain(t *testing.T) {
 	}
 }
 
-type greeter struct{ log *eventLog }
+type greeter struct{ log *poetest.Log }
 
 func (g *greeter) Greet(e *kernel.Event) any {
 	put(e, "greetings "+e.Args[0].(string))

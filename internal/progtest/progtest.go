@@ -147,6 +147,23 @@ func (p *Proc) Stop() (stdout, stderr string) {
 // Stderr returns what the program has printed on standard error so far.
 func (p *Proc) Stderr() string { return p.stderr.String() }
 
+// Stdout returns what the program has written to its standard output so
+// far.
+func (p *Proc) Stdout() string { return p.stdout.String() }
+
+// WaitStdout waits until the program's standard output contains want, and
+// fails t past Patience.
+func (p *Proc) WaitStdout(t testing.TB, want string) {
+	t.Helper()
+	deadline := time.Now().Add(Patience)
+	for !strings.Contains(p.Stdout(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %v for %q on stdout; got:\n%s", Patience, want, p.Stdout())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // Run runs bin with args and stdin to its end, within Patience, and
 // returns its outputs and exit code.
 func Run(t testing.TB, stdin string, bin string, args ...string) (stdout, stderr string, code int) {

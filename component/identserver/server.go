@@ -57,6 +57,13 @@ var (
 	ErrOption = errors.New("identserver: invalid option")
 )
 
+// Dropper decides whether an accepted connection is dropped before
+// anything else is done with it; *dropper.ByIPPort is one (see its
+// RunConn). It is called from the server's session.
+type Dropper interface {
+	RunConn(from netip.AddrPort) bool
+}
+
 // Options are POE::Component::Server::Ident's spawn arguments. The zero
 // value of each is the original's default, except BindAddr.
 type Options struct {
@@ -85,9 +92,9 @@ type Options struct {
 	// Kernel is the kernel to run in (nil: as in session.Options).
 	Kernel *kernel.Kernel
 	// Dropper, if set, is asked about each new connection's peer; when
-	// it says true the connection is closed at once. A
-	// dropper.ByIPPort's RunConn fits.
-	Dropper func(peer netip.AddrPort) bool
+	// it says true the connection is closed at once. *dropper.ByIPPort
+	// is one, as for tcpserver and socks.
+	Dropper Dropper
 	// DropEvent, if set, is sent to the registered sessions with
 	// (peerAddr, peerPort) for each connection Dropper closed.
 	DropEvent string
@@ -240,7 +247,7 @@ func (s *Server) acceptNewClient(e *kernel.Event) any {
 		return nil
 	}
 	if s.opts.Dropper != nil {
-		if ap, err := netip.ParseAddrPort(net.JoinHostPort(peerAddr, strconv.Itoa(peerPort))); err == nil && s.opts.Dropper(ap) {
+		if ap, err := netip.ParseAddrPort(net.JoinHostPort(peerAddr, strconv.Itoa(peerPort))); err == nil && s.opts.Dropper.RunConn(ap) {
 			_ = conn.Close()
 			if s.opts.DropEvent != "" {
 				s.toRegistered(e, s.opts.DropEvent, peerAddr, peerPort)

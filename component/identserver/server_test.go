@@ -381,13 +381,18 @@ func TestBindAddr(t *testing.T) {
 	}
 }
 
+// dropFunc makes a function a Dropper.
+type dropFunc func(netip.AddrPort) bool
+
+func (f dropFunc) RunConn(from netip.AddrPort) bool { return f(from) }
+
 func TestDropper(t *testing.T) {
 	var froms []netip.AddrPort // touched by the kernel's goroutine only
 	r := startRig(t, Options{
-		Dropper: func(from netip.AddrPort) bool {
+		Dropper: dropFunc(func(from netip.AddrPort) bool {
 			froms = append(froms, from)
 			return len(froms) == 1 // the first connection only
-		},
+		}),
 		DropEvent: "dropped",
 	}, reply("UNIX", "kept"))
 	c := r.dial()

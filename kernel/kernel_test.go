@@ -399,8 +399,7 @@ func TestHandlesKeepAliveUntilReleasedAndCloseAtStop(t *testing.T) {
 	now := time.Duration(0)
 	k := kernel.New(kernel.WithClock(func() time.Duration { return now }))
 	held, released, removed := &closer{}, &closer{}, &closer{}
-	var s *kernel.Session
-	s = create(t, k, kernel.States{
+	s := create(t, k, kernel.States{
 		"_start": func(e *kernel.Event) any {
 			e.Kernel.HandleAdd(held)
 			e.Kernel.HandleAdd(released)

@@ -94,11 +94,6 @@ func (c *core) testIdleLocked() {
 	}
 }
 
-func (c *core) testIdle() {
-	c.qmu.Lock()
-	c.testIdleLocked()
-	c.qmu.Unlock()
-}
 
 // waitDue blocks until an event is due or a stop is requested, with qmu
 // held on entry and on return. It returns false when the loop should end.

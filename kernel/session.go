@@ -63,7 +63,6 @@ type Session struct {
 
 	actorMu sync.Mutex
 	pid     *actor.PID // registered lazily, see PID
-	mbox    actor.Mailbox
 }
 
 // ID returns the session's ID: 0 for the kernel's own session, then 1, 2,

@@ -109,11 +109,6 @@ func appendFile(t *testing.T, path, s string) {
 	}
 }
 
-// closeAt returns a script that closes the wheel at the n-th idle.
-func closeAt(n int) tailScript {
-	return func(t *testing.T, e *kernel.Event, w *wheel.FollowTail, i int) bool { return i >= n }
-}
-
 func TestFollowTailAppend(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "log")
 	writeFile(t, path, "old 1\nold 2\npart")

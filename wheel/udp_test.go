@@ -116,7 +116,7 @@ func TestUDPDrop(t *testing.T) {
 	local := c.LocalAddr().(*net.UDPAddr).Port
 	var want []string
 	for range 5 {
-		want = append(want, fmt.Sprint("dropped from 127.0.0.1"))
+		want = append(want, "dropped from 127.0.0.1")
 	}
 	want = append(want, `input "fine" from 127.0.0.1 true`, `input "quit" from 127.0.0.1 true`)
 	if got := r.log.All(); !equalStrings(got, want) {

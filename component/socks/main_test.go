@@ -48,7 +48,6 @@ type harness struct {
 	mu     sync.Mutex
 	events []*event
 	notify chan struct{}
-	probes chan func()
 	done   chan error
 }
 

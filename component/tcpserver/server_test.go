@@ -542,7 +542,7 @@ func TestUnixDomain(t *testing.T) {
 	}
 }
 
-type greeter struct{ log *poetest.Log }
+type greeter struct{}
 
 func (g *greeter) Greet(e *kernel.Event) any {
 	put(e, "greetings "+e.Args[0].(string))

@@ -75,7 +75,7 @@ type allowTable struct {
 func (a *allowTable) add(entry string) error {
 	network, list, ok := strings.Cut(entry, "=")
 	if !ok {
-		return fmt.Errorf("%q: want NETWORK=user:0|1,...", entry)
+		return fmt.Errorf("%q: want NETWORK=user:0|1 with more rules after commas", entry)
 	}
 	nm, err := netmask.New2(strings.TrimSpace(network))
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/seed02617006/poe/kernel"
 )
@@ -28,12 +27,6 @@ func errName(err error) string {
 		return "EDEADLK"
 	}
 	return "error: " + err.Error()
-}
-
-// rel prints a time relative to base in tenths of a second, as the Perl
-// programs print sprintf("%.1f", $t - $base).
-func rel(t, base time.Time) string {
-	return fmt.Sprintf("%.1f", t.Sub(base).Seconds())
 }
 
 // show prints a value as the Perl programs print scalars: nil is "undef".

@@ -94,7 +94,6 @@ func (c *core) testIdleLocked() {
 	}
 }
 
-
 // waitDue blocks until an event is due or a stop is requested, with qmu
 // held on entry and on return. It returns false when the loop should end.
 func (c *core) waitDue() bool {

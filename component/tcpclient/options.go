@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/seed02617006/poe/filter"
+	"github.com/seed02617006/poe/internal/marks"
 	"github.com/seed02617006/poe/kernel"
 	"github.com/seed02617006/poe/session"
 )
@@ -134,18 +135,10 @@ func (o *Options) withDefaults() (config, error) {
 	if c.ConnectTimeout < 0 {
 		return c, fmt.Errorf("%w: negative ConnectTimeout", ErrOption)
 	}
-	n := 0
-	for _, set := range []bool{c.HighMark != 0, c.LowMark != 0, c.ServerHigh != nil, c.ServerLow != nil} {
-		if set {
-			n++
-		}
+	on, err := marks.Check(c.HighMark, c.LowMark, c.ServerHigh != nil, c.ServerLow != nil, "ServerHigh", "ServerLow")
+	if err != nil {
+		return c, fmt.Errorf("%w: %v", ErrOption, err)
 	}
-	if n != 0 && n != 4 {
-		return c, fmt.Errorf("%w: HighMark, LowMark, ServerHigh and ServerLow go together", ErrOption)
-	}
-	if n == 4 && (c.HighMark <= 0 || c.LowMark <= 0 || c.LowMark >= c.HighMark) {
-		return c, fmt.Errorf("%w: LowMark %d must be above 0 and below HighMark %d", ErrOption, c.LowMark, c.HighMark)
-	}
-	c.marks = n == 4
+	c.marks = on
 	return c, nil
 }

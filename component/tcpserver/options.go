@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/seed02617006/poe/filter"
+	"github.com/seed02617006/poe/internal/marks"
 	"github.com/seed02617006/poe/kernel"
 	"github.com/seed02617006/poe/session"
 )
@@ -208,19 +209,11 @@ func (o *Options) withDefaults() (config, error) {
 	if c.ClientFilter != nil && c.ClientInputFilter != nil {
 		return c, fmt.Errorf("%w: ClientFilter excludes ClientInputFilter and ClientOutputFilter", ErrOption)
 	}
-	n := 0
-	for _, set := range []bool{c.HighMark != 0, c.LowMark != 0, c.ClientHigh != nil, c.ClientLow != nil} {
-		if set {
-			n++
-		}
+	on, err := marks.Check(c.HighMark, c.LowMark, c.ClientHigh != nil, c.ClientLow != nil, "ClientHigh", "ClientLow")
+	if err != nil {
+		return c, fmt.Errorf("%w: %v", ErrOption, err)
 	}
-	if n != 0 && n != 4 {
-		return c, fmt.Errorf("%w: HighMark, LowMark, ClientHigh and ClientLow go together", ErrOption)
-	}
-	if n == 4 && (c.HighMark <= 0 || c.LowMark <= 0 || c.LowMark >= c.HighMark) {
-		return c, fmt.Errorf("%w: LowMark %d must be above 0 and below HighMark %d", ErrOption, c.LowMark, c.HighMark)
-	}
-	c.marks = n == 4
+	c.marks = on
 	if c.ClientArgs != nil && c.Args != nil {
 		return c, fmt.Errorf("%w: Args is the old name of ClientArgs; give one", ErrOption)
 	}

@@ -2,7 +2,6 @@ package kernel_test
 
 import (
 	"fmt"
-	"sync/atomic"
 	"testing"
 
 	"github.com/seed02617006/poe/kernel"
@@ -125,8 +124,7 @@ func BenchmarkPairs(b *testing.B) {
 	}{{"serial", nil}, {"parallel", []kernel.Option{kernel.Parallel()}}} {
 		b.Run(mode.name, func(b *testing.B) {
 			k := kernel.New(mode.opts...)
-			var total atomic.Int64
-			pingPongPairs(b, k, 8, max(b.N/16, 1), &total)
+			pingPongPairs(b, k, 8, max(b.N/16, 1))
 			b.ReportAllocs()
 			b.ResetTimer()
 			if err := k.Run(); err != nil {

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
-
-	"github.com/asynkron/protoactor-go/actor"
 )
 
 // resolve finds a session by *Session, ID (int) or alias (string).
@@ -74,6 +72,9 @@ func (c *core) enqueue(dest, src *Session, name string, typ evType, args []any, 
 // post. For a timer, due is its due time and also advances the cache when
 // it is the current time.
 func (c *core) push(dest, src *Session, name string, typ evType, args []any, due int64, file string, line int, from string) (uint64, error) {
+	if c.parallel && typ&etAlarm == 0 {
+		return 0, c.pushParallel(dest, src, name, typ, args, file, line, from)
+	}
 	c.qmu.Lock()
 	if dest.dead {
 		c.qmu.Unlock()
@@ -97,28 +98,26 @@ func (c *core) push(dest, src *Session, name string, typ evType, args []any, due
 	*e = event{dest: dest, src: src, name: name, typ: typ, args: args, file: file, line: line, from: from}
 	c.seq++
 	e.seq = c.seq
-	var box actor.Mailbox
-	switch {
-	case typ&etAlarm != 0:
+	if typ&etAlarm != 0 {
 		e.due = due
 		c.q.pushTimer(e)
-	case c.parallel:
-		e.due = c.clock
-		c.pending++
-		box = dest.pbox
-	default:
+	} else {
 		e.due = c.clock
 		c.q.pushFIFO(e)
 	}
-	if dest.evTo == 0 {
-		dest.refs++
-	}
-	dest.evTo++
-	if src != dest {
-		if src.evFrom == 0 {
-			src.refs++
+	if c.parallel {
+		countParallel(e)
+	} else {
+		if dest.evTo == 0 {
+			dest.refs++
 		}
-		src.evFrom++
+		dest.evTo++
+		if src != dest {
+			if src.evFrom == 0 {
+				src.refs++
+			}
+			src.evFrom++
+		}
 	}
 	if c.sleeping {
 		c.sleeping = false
@@ -129,15 +128,70 @@ func (c *core) push(dest, src *Session, name string, typ evType, args []any, due
 	}
 	seq := e.seq
 	c.qmu.Unlock()
-	if box != nil {
-		box.PostUserMessage(e)
-	}
 	return seq, nil
+}
+
+// pushParallel hands a post to dest's mailbox. It takes no kernel-wide
+// lock: the session's counts are atomic, and the mailbox keeps the order
+// of one sender's events. A post to a session that has begun to stop is
+// accepted and dropped when it comes up, as in pdispatch.
+func (c *core) pushParallel(dest, src *Session, name string, typ evType, args []any, file string, line int, from string) error {
+	if dest.gone.Load() {
+		return ErrNoSuchSession
+	}
+	if src.gone.Load() {
+		return nil
+	}
+	e := eventPool.Get().(*event)
+	*e = event{dest: dest, src: src, name: name, typ: typ, args: args, file: file, line: line, from: from}
+	countParallel(e)
+	c.pending.Add(1)
+	if w := src.hint.Load(); w != nil && src.owner.Load() != nil {
+		// src is running on w: run dest there too, on the same core.
+		dest.hint.Store(w)
+	}
+	dest.pbox.PostUserMessage(e)
+	return nil
+}
+
+// countParallel counts a Parallel mode event on its sessions.
+func countParallel(e *event) {
+	e.dest.pev.Add(1)
+	if e.src != e.dest {
+		e.src.pev.Add(1)
+	}
+}
+
+// unrefParallel drops the counts a Parallel mode event held. A session
+// left with no events is marked for the sweep if nothing else holds it;
+// locked says whether qmu is held. refDecLocked checks pev under qmu after
+// its own decrement, so one of the two always sees both counts at zero.
+func (c *core) unrefParallel(e *event, locked bool) {
+	if e.dest.pev.Add(-1) == 0 {
+		c.markIfFree(e.dest, locked)
+	}
+	if e.src != e.dest && e.src.pev.Add(-1) == 0 {
+		c.markIfFree(e.src, locked)
+	}
+}
+
+func (c *core) markIfFree(s *Session, locked bool) {
+	if !locked {
+		c.qmu.Lock()
+		defer c.qmu.Unlock()
+	}
+	if s.refs < 1 {
+		c.markLocked(s)
+	}
 }
 
 // unrefEventLocked drops the references a queued event held; qmu must be
 // held.
 func (c *core) unrefEventLocked(e *event) {
+	if c.parallel {
+		c.unrefParallel(e, true)
+		return
+	}
 	e.dest.evTo--
 	if e.dest.evTo == 0 {
 		c.refDecLocked(e.dest)
@@ -348,6 +402,7 @@ func (c *core) recordException(err error) {
 	c.exMu.Lock()
 	if c.exception == nil {
 		c.exception = err
+		c.excepted.Store(true)
 	}
 	c.exMu.Unlock()
 }
@@ -356,15 +411,12 @@ func (c *core) takeException() error {
 	c.exMu.Lock()
 	err := c.exception
 	c.exception = nil
+	c.excepted.Store(false)
 	c.exMu.Unlock()
 	return err
 }
 
-func (c *core) hasException() bool {
-	c.exMu.Lock()
-	defer c.exMu.Unlock()
-	return c.exception != nil
-}
+func (c *core) hasException() bool { return c.excepted.Load() }
 
 // kernelEvent handles events sent to the kernel's own session.
 func (c *core) kernelEvent(name string, args []any) any {
@@ -379,7 +431,8 @@ func (c *core) kernelEvent(name string, args []any) any {
 		// still idle, the ZOMBIE signal stops everything.
 		c.qmu.Lock()
 		// In Parallel mode the IDLE being handled is itself pending.
-		idle := c.q.len() == 0 && (c.pending == 0 || (c.parallel && c.pending == 1))
+		pending := c.pending.Load()
+		idle := c.q.len() == 0 && (pending == 0 || (c.parallel && pending == 1))
 		c.qmu.Unlock()
 		if idle && c.handles == 0 {
 			_, _ = c.push(c.kses, c.kses, "_signal", etSignal, []any{"ZOMBIE"}, 0, "", 0, "")

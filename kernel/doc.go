@@ -40,7 +40,10 @@
 //
 // New(Parallel()) runs sessions concurrently: each session has a
 // protoactor mailbox, run by a pool of one worker per core, and handles
-// one event at a time. Order is kept per sender→receiver pair. Call is
+// one event at a time. Order is kept per sender→receiver pair. A mailbox
+// is queued on the worker running the session that posted to it, so
+// sessions that talk to each other stay on one core; idle workers steal.
+// Posting takes no kernel-wide lock. Call is
 // synchronous and re-entrant along one call chain (A calls B calls A), and
 // costs a compare-and-swap more than a function call when the target is
 // idle; a Call that would wait on a chain that waits on it returns

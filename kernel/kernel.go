@@ -126,8 +126,8 @@ type core struct {
 	smu sync.Mutex
 
 	// pending counts events handed to Parallel mode's mailboxes and not
-	// yet handled (guarded by qmu).
-	pending int
+	// yet handled.
+	pending atomic.Int64
 	par     parallelState
 
 	// The rest belongs to the goroutine running handlers.
@@ -135,7 +135,8 @@ type core struct {
 	cur         atomic.Pointer[Event] // the Event being handled: active session and state
 	activeEvent string
 	activeType  evType
-	marked      []*Session // guarded by qmu, written by the loop only
+	marked      []*Session   // guarded by qmu
+	nmarked     atomic.Int32 // len(marked), read without qmu
 	markGen     uint64
 	markSpare   []*Session
 	sessions    int // user sessions alive
@@ -144,6 +145,7 @@ type core struct {
 	sig         signals
 	exMu        sync.Mutex
 	exception   error
+	excepted    atomic.Bool // exception != nil
 	running     bool
 	dispatching int
 

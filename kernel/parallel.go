@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -60,8 +61,8 @@ func (c *core) initParallel() {
 func (c *core) newMailbox(s *Session) {
 	s.runChain = &chain{}
 	s.runView = &Kernel{c: c, s: s, ch: s.runChain}
-	mb := actor.UnboundedLockfree()()
-	mb.RegisterHandlers(s, c.par.pool)
+	mb := actor.Unbounded()()
+	mb.RegisterHandlers(s, s)
 	mb.Start()
 	s.pbox = mb
 }
@@ -184,18 +185,13 @@ func (s *Session) InvokeUserMessage(msg any) {
 			c.dispatch(ch, e.dest, e.src, e.name, e.typ, e.args, e.file, e.line, e.from)
 		}
 	}
-	c.qmu.Lock()
-	c.unrefEventLocked(e)
-	if len(c.marked) > 0 {
-		c.qmu.Unlock()
+	c.unrefParallel(e, false)
+	if c.nmarked.Load() > 0 {
 		c.sweep(ch)
-		c.qmu.Lock()
 	}
 	// The event stays pending until its sweep is done, so that no
 	// other worker finds the kernel idle while sessions are stopping.
-	c.pending--
-	idle := c.pending == 0
-	c.qmu.Unlock()
+	idle := c.pending.Add(-1) == 0
 	*e = event{}
 	eventPool.Put(e)
 	if c.hasException() {
@@ -226,7 +222,7 @@ func (c *core) testIdleParallel() {
 		return
 	}
 	c.qmu.Lock()
-	idle := c.pending == 0 && c.q.len() == 0 && c.sessions > 0 && c.running
+	idle := c.pending.Load() == 0 && c.q.len() == 0 && c.sessions > 0 && c.running
 	c.qmu.Unlock()
 	if idle {
 		_, _ = c.push(c.kses, c.kses, "_signal", etSignal, []any{"IDLE"}, 0, "", 0, "")
@@ -267,9 +263,7 @@ func (c *core) runParallel() error {
 	p.pool.stop()
 	c.running = false
 	c.finalize()
-	c.qmu.Lock()
-	c.pending = 0
-	c.qmu.Unlock()
+	c.pending.Store(0)
 	c.newMailbox(c.kses) // its last run may have been dropped with the pool
 	return c.takeException()
 }
@@ -304,7 +298,7 @@ func (c *core) timerLoop() {
 				break
 			}
 			c.q.remove(e)
-			c.pending++
+			c.pending.Add(1)
 			due = append(due, e)
 		}
 		if now > c.clock {
@@ -344,70 +338,190 @@ func (c *core) parallelStop(k *Kernel) {
 	c.stopAll(ch)
 }
 
-// workerPool is the protoactor Dispatcher of Parallel mode: a fixed set of
-// goroutines, one per core, that run mailboxes. Work scheduled before Run
-// waits for Run to start the workers.
+// workerPool runs Parallel mode's mailboxes: a fixed set of goroutines,
+// one per core, each with its own run queue. Every session's mailbox has
+// the session as its protoactor Dispatcher, so the pool learns which
+// session a mailbox run is for, and queues it on the worker that is
+// running the session that posted: a pair of sessions talking to each
+// other stays on one core and its events never cross caches. A worker
+// with nothing queued steals half of another's queue. Work scheduled
+// before Run waits for Run to start the workers.
 type workerPool struct {
-	mu      sync.Mutex
+	workers []*worker
+	rr      atomic.Uint32 // round-robin for runs scheduled from outside a worker
+
+	mu      sync.Mutex // guards running and parking
 	cond    *sync.Cond
-	queue   []func()
-	n       int
+	idle    atomic.Int32 // workers parked or about to park
 	running bool
 	wg      sync.WaitGroup
 }
 
+type worker struct {
+	mu   sync.Mutex
+	ring []*Session // a FIFO of n sessions from head, len(ring) a power of two
+	head int
+	n    int
+	_    [40]byte // keep the workers' locks on separate cache lines
+}
+
+// put queues s; w.mu must be held.
+func (w *worker) put(s *Session) {
+	if w.n == len(w.ring) {
+		grown := make([]*Session, max(2*len(w.ring), 16))
+		for i := 0; i < w.n; i++ {
+			grown[i] = w.ring[(w.head+i)&(len(w.ring)-1)]
+		}
+		w.ring, w.head = grown, 0
+	}
+	w.ring[(w.head+w.n)&(len(w.ring)-1)] = s
+	w.n++
+}
+
+// take unqueues the oldest session; w.mu must be held and w.n > 0.
+func (w *worker) take() *Session {
+	s := w.ring[w.head]
+	w.ring[w.head] = nil
+	w.head = (w.head + 1) & (len(w.ring) - 1)
+	w.n--
+	return s
+}
+
 func newWorkerPool(n int) *workerPool {
-	p := &workerPool{n: max(n, 1)}
+	p := &workerPool{workers: make([]*worker, max(n, 1))}
+	for i := range p.workers {
+		p.workers[i] = &worker{}
+	}
 	p.cond = sync.NewCond(&p.mu)
 	return p
 }
 
-// Schedule implements actor.Dispatcher.
-func (p *workerPool) Schedule(fn func()) {
-	p.mu.Lock()
-	p.queue = append(p.queue, fn)
-	p.mu.Unlock()
-	p.cond.Signal()
+// Schedule implements actor.Dispatcher for s's mailbox: fn runs the
+// mailbox. The mailbox schedules itself only when idle, so s is in at
+// most one run queue at a time.
+func (s *Session) Schedule(fn func()) {
+	s.runFn = fn
+	p := s.c.par.pool
+	w := s.hint.Load()
+	if w == nil {
+		w = p.workers[int(p.rr.Add(1))%len(p.workers)]
+	}
+	w.mu.Lock()
+	w.put(s)
+	w.mu.Unlock()
+	if p.idle.Load() > 0 {
+		p.mu.Lock()
+		p.cond.Signal()
+		p.mu.Unlock()
+	}
 }
 
 // Throughput implements actor.Dispatcher: events a mailbox handles before
-// it yields its worker.
-func (p *workerPool) Throughput() int { return 64 }
+// it lets other goroutines run.
+func (s *Session) Throughput() int { return 64 }
+
+func (w *worker) pop() *Session {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.n == 0 {
+		return nil
+	}
+	return w.take()
+}
+
+// stealInto moves half of w's queue, at least one, to thief's, and
+// returns the first of them for thief to run.
+func (w *worker) stealInto(thief *worker) *Session {
+	var buf [32]*Session
+	w.mu.Lock()
+	k := min((w.n+1)/2, len(buf))
+	for i := 0; i < k; i++ {
+		buf[i] = w.take()
+	}
+	w.mu.Unlock()
+	if k == 0 {
+		return nil
+	}
+	if k > 1 {
+		thief.mu.Lock()
+		for _, s := range buf[1:k] {
+			thief.put(s)
+		}
+		thief.mu.Unlock()
+	}
+	return buf[0]
+}
 
 func (p *workerPool) start() {
 	p.mu.Lock()
 	p.running = true
 	p.mu.Unlock()
-	for i := 0; i < p.n; i++ {
+	for _, w := range p.workers {
 		p.wg.Add(1)
-		go p.work()
+		go p.work(w)
 	}
 }
 
-func (p *workerPool) work() {
+// next returns a session to run for w: its own queue first, then half of
+// another's.
+func (p *workerPool) next(w *worker) *Session {
+	if s := w.pop(); s != nil {
+		return s
+	}
+	for _, v := range p.workers {
+		if v != w {
+			if s := v.stealInto(w); s != nil {
+				return s
+			}
+		}
+	}
+	return nil
+}
+
+func (p *workerPool) work(w *worker) {
 	defer p.wg.Done()
-	for {
-		p.mu.Lock()
-		for len(p.queue) == 0 && p.running {
-			p.cond.Wait()
+	for n := 0; ; n++ {
+		if n&63 == 63 {
+			// Let the scheduler in: a worker that never blocks
+			// would keep the garbage collector's mark phase, and
+			// its write barriers, going for milliseconds.
+			runtime.Gosched()
 		}
-		if !p.running {
+		s := p.next(w)
+		if s == nil {
+			// Park. Schedule reads idle after queueing, and next is
+			// tried again after idle is raised, so a run queued
+			// meanwhile is found either way.
+			p.mu.Lock()
+			p.idle.Add(1)
+			for p.running {
+				if s = p.next(w); s != nil {
+					break
+				}
+				p.cond.Wait()
+			}
+			p.idle.Add(-1)
+			running := p.running
 			p.mu.Unlock()
-			return
+			if !running {
+				return
+			}
 		}
-		fn := p.queue[0]
-		p.queue[0] = nil
-		p.queue = p.queue[1:]
-		p.mu.Unlock()
-		fn()
+		s.hint.Store(w)
+		s.runFn()
 	}
 }
 
 func (p *workerPool) stop() {
 	p.mu.Lock()
 	p.running = false
-	p.queue = nil
 	p.mu.Unlock()
 	p.cond.Broadcast()
 	p.wg.Wait()
+	for _, w := range p.workers {
+		w.mu.Lock()
+		clear(w.ring)
+		w.head, w.n = 0, 0
+		w.mu.Unlock()
+	}
 }

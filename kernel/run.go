@@ -211,7 +211,7 @@ func (c *core) refDec(s *Session) {
 
 func (c *core) refDecLocked(s *Session) {
 	s.refs--
-	if s.refs < 1 {
+	if s.refs < 1 && s.pev.Load() == 0 {
 		c.markLocked(s)
 	}
 }
@@ -223,6 +223,7 @@ func (c *core) markLocked(s *Session) {
 	}
 	s.markGen, s.markIdx = c.markGen, len(c.marked)
 	c.marked = append(c.marked, s)
+	c.nmarked.Store(int32(len(c.marked)))
 }
 
 // sweep is POE's _data_ses_gc_sweep: the sessions whose count is zero are
@@ -240,11 +241,12 @@ func (c *core) sweep(ch *chain) {
 		todo, gen := c.marked, c.markGen
 		c.marked = c.markSpare[:0]
 		c.markSpare = nil
+		c.nmarked.Store(0)
 		c.markGen++
 		var dead []*Session
 		for i := len(todo) - 1; i >= 0; i-- {
 			s := todo[i]
-			if s.markGen == gen && s.markIdx == i && s.refs < 1 && !s.dead {
+			if s.markGen == gen && s.markIdx == i && s.refs < 1 && s.pev.Load() == 0 && !s.dead {
 				dead = append(dead, s)
 			}
 		}
@@ -336,7 +338,7 @@ func (c *core) free(s *Session) {
 	// the queue; past eagerScanMax events (a million sessions stopping
 	// with events queued) it would make teardown quadratic, so there the
 	// events are dropped when they come up instead.
-	if (s.evTo > 0 || s.evFrom > 0) && c.q.len() <= eagerScanMax {
+	if (s.evTo > 0 || s.evFrom > 0 || s.pev.Load() > 0) && c.q.len() <= eagerScanMax {
 		c.q.each(func(e *event) {
 			if e.dest != s && e.src != s {
 				return
@@ -383,6 +385,8 @@ func (c *core) finalize() {
 	c.stopReq = false
 	c.qmu.Unlock()
 	c.kses.evTo, c.kses.evFrom, c.kses.refs = 0, 0, 0
+	c.kses.pev.Store(0)
 	c.marked = nil
+	c.nmarked.Store(0)
 	c.actors.shutdown()
 }

@@ -38,6 +38,11 @@ type Session struct {
 	evTo, evFrom int32
 	refs         int
 	dead         bool
+	// In Parallel mode events are counted here instead, without qmu:
+	// one per queued event to the session and one per event from it.
+	// refs then counts only children, aliases, tags, wheels and
+	// processes, and the session is collectable when both are zero.
+	pev atomic.Int32
 
 	aliases  []string
 	extref   map[string]int
@@ -57,6 +62,8 @@ type Session struct {
 	gone    atomic.Bool // dead, readable without qmu
 	closing atomic.Bool // stopping or dead: queued events are dropped
 	pbox    actor.Mailbox
+	runFn   func()                 // runs pbox; set when it is scheduled
+	hint    atomic.Pointer[worker] // the worker to queue its next run on
 	// The chain and view of the session's mailbox runs, made once.
 	runChain *chain
 	runView  *Kernel

@@ -142,7 +142,7 @@ func (k *Kernel) DetachMyself() error {
 	if old == c.kses {
 		return ErrNotPermitted
 	}
-	if !(me == c.activeSession() && c.activeType&etStart != 0) {
+	if !c.starting(me) {
 		c.dispatch(k.chain(), old, c.kses, "_child", etChild, []any{"lose", me, nil}, "", 0, "")
 	}
 	c.dispatch(k.chain(), me, c.kses, "_parent", etParent, []any{old, c.kses}, "", 0, "")

@@ -80,6 +80,16 @@ type Option func(*core)
 // mailboxes and dispatcher instead of one handler at a time in POE's order.
 func Parallel() Option { return func(c *core) { c.parallel = true } }
 
+// Serial makes the kernel POE-faithful (one handler at a time, POE's
+// order) even when the environment asks for Parallel mode; see New.
+func Serial() Option { return func(c *core) { c.parallel = false } }
+
+// ModeEnv is the environment variable New reads: "parallel" makes every
+// kernel Parallel unless its options say Serial. It lets a whole test
+// suite, or a program, run in Parallel mode unchanged; `make test` runs
+// the suite both ways.
+const ModeEnv = "POE_KERNEL"
+
 // WithClock replaces the kernel's monotonic clock, for deterministic tests.
 // now returns the time elapsed since an arbitrary origin and must never go
 // backwards. Timers then wait for now to reach them; use RunOneTimeslice to
@@ -165,13 +175,16 @@ func Default() *Kernel {
 	return defaultKernel
 }
 
-// New returns a new, isolated kernel with no sessions.
+// New returns a new, isolated kernel with no sessions. It is POE-faithful
+// unless opts include Parallel, or the environment variable POE_KERNEL
+// (ModeEnv) is "parallel" and opts do not include Serial.
 func New(opts ...Option) *Kernel {
 	c := &core{
-		id:      uuid.NewString(),
-		out:     os.Stderr,
-		aliases: make(map[string]*Session),
-		wake:    make(chan struct{}, 1),
+		id:       uuid.NewString(),
+		out:      os.Stderr,
+		aliases:  make(map[string]*Session),
+		wake:     make(chan struct{}, 1),
+		parallel: os.Getenv(ModeEnv) == "parallel",
 	}
 	for _, o := range opts {
 		o(c)
@@ -215,12 +228,35 @@ func (k *Kernel) Outside() *Kernel { return k.c.kses.view }
 func (k *Kernel) Session() *Session { return k.cur() }
 
 // ActiveSession returns the session being dispatched, or the kernel's
-// session when none is. Call it from a handler.
-func (k *Kernel) ActiveSession() *Session { return k.c.activeSession() }
+// session when none is. Call it from a handler. In Parallel mode, where
+// sessions run at once, it is the session of the handler k was given to.
+func (k *Kernel) ActiveSession() *Session {
+	if k.c.parallel && k.s != nil {
+		return k.s
+	}
+	return k.c.activeSession()
+}
 
 // ActiveEvent returns the name of the event being dispatched. Call it from a
 // handler.
-func (k *Kernel) ActiveEvent() string { return k.c.activeEvent }
+func (k *Kernel) ActiveEvent() string {
+	if k.c.parallel {
+		if k.s == nil {
+			return ""
+		}
+		return k.s.runEvent
+	}
+	return k.c.activeEvent
+}
+
+// starting says whether s is handling its _start: POE's test for "the
+// active event is ET_START" in detach_myself.
+func (c *core) starting(s *Session) bool {
+	if c.parallel {
+		return s.runType&etStart != 0
+	}
+	return s == c.activeSession() && c.activeType&etStart != 0
+}
 
 // IDToSession returns the live session with that ID, or nil.
 func (k *Kernel) IDToSession(id int) *Session {

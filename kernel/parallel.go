@@ -139,7 +139,10 @@ func (c *core) pdispatch(ch *chain, dest, src *Session, name string, typ evType,
 	if ch != dest.runChain {
 		view = &Kernel{c: c, s: dest, ch: ch}
 	}
+	prevE, prevT := dest.runEvent, dest.runType
+	dest.runEvent, dest.runType = name, typ
 	ret := c.invokeTrapped(view, dest, src, name, typ, args, file, line, from)
+	dest.runEvent, dest.runType = prevE, prevT
 	c.release(dest)
 	if typ&(etCall|etStart|etStop) == 0 {
 		ret = nil

@@ -216,3 +216,90 @@ func TestParallelTimerSetInHandler(t *testing.T) {
 		t.Fatal("a timer set in a handler never fired")
 	}
 }
+
+// Stopping sessions that still have timers removes those timers from the
+// heap one by one; the walk over the heap must survive its reordering.
+func TestStopWithTimersQueued(t *testing.T) {
+	for _, mode := range []struct {
+		name string
+		opts []kernel.Option
+	}{{"serial", []kernel.Option{kernel.Serial()}}, {"parallel", []kernel.Option{kernel.Parallel()}}} {
+		t.Run(mode.name, func(t *testing.T) {
+			k := kernel.New(mode.opts...)
+			for i := 0; i < 3; i++ {
+				create(t, k, kernel.States{
+					"_start": func(e *kernel.Event) any {
+						for j := 0; j < 4; j++ {
+							e.Kernel.Delay(fmt.Sprint("later", j), time.Hour)
+						}
+						e.Kernel.Yield("tick")
+						return nil
+					},
+					"tick": func(e *kernel.Event) any {
+						if i == 2 {
+							e.Kernel.Stop()
+						}
+						return nil
+					},
+				})
+			}
+			if err := runWithin(t, k, 10*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			if n := k.SessionCount(); n != 0 {
+				t.Errorf("SessionCount() = %d after Stop, want 0", n)
+			}
+		})
+	}
+}
+
+// A child that detaches itself in its _start gives its parent no "lose"
+// (there was no "create" yet), and ActiveEvent names the handler's event,
+// in both modes.
+func TestDetachInStartBothModes(t *testing.T) {
+	for _, mode := range []struct {
+		name string
+		opts []kernel.Option
+	}{{"serial", []kernel.Option{kernel.Serial()}}, {"parallel", []kernel.Option{kernel.Parallel()}}} {
+		t.Run(mode.name, func(t *testing.T) {
+			k := kernel.New(mode.opts...)
+			var mu sync.Mutex
+			var got []string
+			note := func(s string) {
+				mu.Lock()
+				got = append(got, s)
+				mu.Unlock()
+			}
+			create(t, k, kernel.States{
+				"_start": func(e *kernel.Event) any {
+					create(t, e.Kernel, kernel.States{
+						"_start": func(e *kernel.Event) any {
+							note("child in " + e.Kernel.ActiveEvent())
+							if err := e.Kernel.DetachMyself(); err != nil {
+								t.Errorf("DetachMyself() = %v", err)
+							}
+							e.Kernel.Yield("later")
+							return nil
+						},
+						"later": func(e *kernel.Event) any {
+							note("child in " + e.Kernel.ActiveEvent())
+							return nil
+						},
+					})
+					return nil
+				},
+				"_child": func(e *kernel.Event) any {
+					note(fmt.Sprint("parent _child ", e.Args[0]))
+					return nil
+				},
+			})
+			if err := runWithin(t, k, 10*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"child in _start", "child in later"}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("got %q, want %q", got, want)
+			}
+		})
+	}
+}

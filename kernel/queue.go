@@ -122,13 +122,18 @@ func (q *queue) remove(e *event) {
 func (q *queue) len() int { return q.live }
 
 // each calls fn for every live event, timers and posts, in no set order.
+// fn may remove the event it is given: the timers are walked from a copy,
+// since removing one reorders the heap.
 func (q *queue) each(fn func(*event)) {
 	for _, e := range q.fifo[q.head:] {
 		if !e.dead {
 			fn(e)
 		}
 	}
-	for _, e := range q.timers {
+	if len(q.timers) == 0 {
+		return
+	}
+	for _, e := range append([]*event(nil), q.timers...) {
 		fn(e)
 	}
 }

@@ -58,6 +58,10 @@ type Session struct {
 	// deep it has re-entered, and how many chains wait for it.
 	owner   atomic.Pointer[chain]
 	depth   int
+	// The event the session is handling, for ActiveEvent and
+	// DetachMyself; written by the chain that owns the session.
+	runEvent string
+	runType  evType
 	waiters atomic.Int32
 	gone    atomic.Bool // dead, readable without qmu
 	closing atomic.Bool // stopping or dead: queued events are dropped

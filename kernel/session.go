@@ -56,18 +56,18 @@ type Session struct {
 
 	// Parallel mode: the call chain running the session's handlers, how
 	// deep it has re-entered, and how many chains wait for it.
-	owner   atomic.Pointer[chain]
-	depth   int
+	owner atomic.Pointer[chain]
+	depth int
 	// The event the session is handling, for ActiveEvent and
 	// DetachMyself; written by the chain that owns the session.
 	runEvent string
 	runType  evType
-	waiters atomic.Int32
-	gone    atomic.Bool // dead, readable without qmu
-	closing atomic.Bool // stopping or dead: queued events are dropped
-	pbox    actor.Mailbox
-	runFn   func()                 // runs pbox; set when it is scheduled
-	hint    atomic.Pointer[worker] // the worker to queue its next run on
+	waiters  atomic.Int32
+	gone     atomic.Bool // dead, readable without qmu
+	closing  atomic.Bool // stopping or dead: queued events are dropped
+	pbox     actor.Mailbox
+	runFn    func()                 // runs pbox; set when it is scheduled
+	hint     atomic.Pointer[worker] // the worker to queue its next run on
 	// The chain and view of the session's mailbox runs, made once.
 	runChain *chain
 	runView  *Kernel

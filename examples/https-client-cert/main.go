@@ -111,6 +111,7 @@ func main() {
 			"socket_birth": func(e *kernel.Event) any {
 				socket := e.Args[0]
 				_, err := session.Create(session.Options{
+					Kernel:       e.Kernel, // the parent, in Parallel mode too
 					InlineStates: connectionStates(sslOptions),
 					Args:         []any{socket},
 				})

@@ -257,6 +257,7 @@ func spawnClientSide(e *kernel.Event, username string, input []byte) any {
 	}
 	host, port, _ := splitAddr(server) // checked in main and userFlag.Set
 	c, err := tcpclient.New(tcpclient.Options{
+		Kernel:        e.Kernel, // the handler's session is the parent, in Parallel mode too
 		RemoteAddress: host,
 		RemotePort:    port,
 		Filter:        filter.NewStream(),

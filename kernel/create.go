@@ -73,10 +73,14 @@ func (c *core) newSession(parent *Session, spec SessionSpec) *Session {
 		c.newMailbox(s)
 	}
 	// POE marks a new session at once: if _start leaves it nothing, the
-	// sweep takes it.
+	// sweep takes it. In Parallel mode another worker may sweep while
+	// _start runs, so there the _garbage_collect event queued after
+	// _start marks it, when its count drops.
 	c.qmu.Lock()
 	c.sessions++
-	c.markLocked(s)
+	if !c.parallel {
+		c.markLocked(s)
+	}
 	c.qmu.Unlock()
 	return s
 }

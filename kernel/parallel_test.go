@@ -3,7 +3,9 @@ package kernel_test
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -301,5 +303,50 @@ func TestDetachInStartBothModes(t *testing.T) {
 				t.Errorf("got %q, want %q", got, want)
 			}
 		})
+	}
+}
+
+// Many sessions each set a timer in _start while short-lived sessions
+// die around them, so that other workers sweep while those _start
+// handlers run: every timer fires once, no session is collected before
+// its _start has given it something.
+func TestParallelManyTimersFire(t *testing.T) {
+	k := kernel.New(kernel.Parallel())
+	const n = 300
+	var fired atomic.Int32
+	// Two spawners, so that one creates while the other's short-lived
+	// children are swept on the other worker.
+	for sp := 0; sp < 2; sp++ {
+		create(t, k, kernel.States{
+			"_start": func(e *kernel.Event) any { e.Kernel.Yield("spawn", 0); return nil },
+			"spawn": func(e *kernel.Event) any {
+				i := e.Args[0].(int)
+				if i >= n/2 {
+					return nil
+				}
+				create(t, e.Kernel, kernel.States{"_start": func(e *kernel.Event) any { return nil }})
+				create(t, e.Kernel, kernel.States{
+					"_start": func(e *kernel.Event) any {
+						for j := 0; j < 20; j++ {
+							runtime.Gosched()
+						}
+						e.Kernel.Delay("timeout", time.Duration(20+i%7)*time.Millisecond)
+						return nil
+					},
+					"timeout": func(e *kernel.Event) any {
+						fired.Add(1)
+						return nil
+					},
+				})
+				e.Kernel.Yield("spawn", i+1)
+				return nil
+			},
+		})
+	}
+	if err := runWithin(t, k, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if got := fired.Load(); got != n {
+		t.Errorf("%d timers fired, want %d", got, n)
 	}
 }

@@ -256,7 +256,11 @@ func (c *core) sweep(ch *chain) {
 		}
 		c.qmu.Unlock()
 		for _, s := range dead {
-			c.stopSession(ch, s)
+			if !c.parallel {
+				c.stopSession(ch, s)
+			} else if c.claimForGC(ch, s) {
+				c.stopClaimed(ch, s)
+			}
 		}
 	}
 }
@@ -289,6 +293,37 @@ func (c *core) stopSession(ch *chain, s *Session) {
 	s.stopping = true
 	s.closing.Store(true)
 	c.qmu.Unlock()
+	c.stopClaimed(ch, s)
+}
+
+// claimForGC decides whether the sweep may stop s, and if so marks it
+// stopping. In Parallel mode a handler running on another chain (the
+// creator's, running _start; a caller's) may have given s references
+// since it was marked, so the decision is taken holding s's execution
+// lock: once no handler runs in s, its counts are what they are.
+func (c *core) claimForGC(ch *chain, s *Session) bool {
+	if !c.parallel {
+		return true
+	}
+	if ch == nil {
+		ch = &chain{}
+	}
+	if c.acquire(s, ch) != nil {
+		return false // a chain waiting on ch is in s: s is in use
+	}
+	c.qmu.Lock()
+	free := s.refs < 1 && s.pev.Load() == 0 && !s.dead && !s.stopping
+	if free {
+		s.stopping = true
+		s.closing.Store(true)
+	}
+	c.qmu.Unlock()
+	c.release(s)
+	return free
+}
+
+// stopClaimed stops s, which its caller has marked stopping.
+func (c *core) stopClaimed(ch *chain, s *Session) {
 	c.smu.Lock()
 	parent := s.parent
 	children := s.Children()

@@ -12,12 +12,15 @@ ADDR ?= 127.0.0.1:1080
 run:
 	$(GO) run ./examples/socks-proxy -addr $(ADDR)
 
-## test: vet, the whole suite under the race detector, then the conformance
-## programs on their own (their timers are tens of milliseconds apart, so
-## they do not share the cores with the rest of the suite)
+## test: vet, the whole suite under the race detector, the same suite again
+## on Parallel kernels (POE_KERNEL=parallel; the kernel package's own tests
+## check POE's order and run both modes where it applies), then the
+## conformance programs on their own (their timers are tens of milliseconds
+## apart, so they do not share the cores with the rest of the suite)
 test:
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 -timeout 9m $$($(GO) list $(PKGS) | grep -v /conformance)
+	POE_KERNEL=parallel $(GO) test -race -count=1 -timeout 9m $$($(GO) list $(PKGS) | grep -v '/conformance\|/kernel$$')
 	$(GO) test -count=1 -timeout 5m ./conformance/
 
 ## lint: gofmt, vet and staticcheck (a pinned version, fetched by go run)

@@ -59,6 +59,7 @@ func (c *core) initParallel() {
 }
 
 func (c *core) newMailbox(s *Session) {
+	s.parSession = &parSession{}
 	s.runChain = &chain{}
 	s.runView = &Kernel{c: c, s: s, ch: s.runChain}
 	mb := actor.Unbounded()()

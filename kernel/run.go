@@ -221,7 +221,7 @@ func (c *core) markLocked(s *Session) {
 	if s == c.kses || s.dead {
 		return
 	}
-	s.markGen, s.markIdx = c.markGen, len(c.marked)
+	s.markGen, s.markIdx = c.markGen, int32(len(c.marked))
 	c.marked = append(c.marked, s)
 	c.nmarked.Store(int32(len(c.marked)))
 }
@@ -246,7 +246,7 @@ func (c *core) sweep(ch *chain) {
 		var dead []*Session
 		for i := len(todo) - 1; i >= 0; i-- {
 			s := todo[i]
-			if s.markGen == gen && s.markIdx == i && s.refs < 1 && s.pev.Load() == 0 && !s.dead {
+			if s.markGen == gen && int(s.markIdx) == i && s.refs < 1 && s.pev.Load() == 0 && !s.dead {
 				dead = append(dead, s)
 			}
 		}

@@ -26,54 +26,63 @@ type Session struct {
 	prevSib, nextSib      *Session
 	nChildren             int
 	states                States
-	sharedStates          bool // states belongs to the creator until State changes it
 	heap                  Heap
-	trace                 bool
-	warnDflt              bool
 
-	// Guarded by c.qmu: events queued to and from this session, and the
-	// reference count POE keeps: 1 for any events to it, 1 for any events
-	// from it, 1 per child, alias, extra-reference tag, wheel and child
-	// process.
+	// Guarded by c.qmu: the reference count POE keeps: 1 for any events
+	// to it (evTo counts them), 1 for any events from it (evFrom), 1 per
+	// child, alias, extra-reference tag, wheel and child process.
+	refs int
+
+	aliases []string
+	extref  map[string]int
+	handles []io.Closer
+	passive []io.Closer // closed at stop, but keep nothing alive
+	pids    map[int]struct{}
+	sigs    map[string]sigWatch
+	markGen uint64 // the sweep generation and position (markIdx) of its newest mark
+
+	// The small fields together, so that padding does not grow a
+	// million sessions. evTo and evFrom are guarded by c.qmu. In
+	// Parallel mode events are counted in pev instead, without qmu: one
+	// per queued event to the session and one per event from it; refs
+	// then counts only children, aliases, tags, wheels and processes,
+	// and the session is collectable when both are zero.
 	evTo, evFrom int32
-	refs         int
-	dead         bool
-	// In Parallel mode events are counted here instead, without qmu:
-	// one per queued event to the session and one per event from it.
-	// refs then counts only children, aliases, tags, wheels and
-	// processes, and the session is collectable when both are zero.
-	pev atomic.Int32
+	markIdx      int32
+	pev          atomic.Int32
+	gone         atomic.Bool // dead, readable without qmu
+	closing      atomic.Bool // stopping or dead: queued events are dropped
+	dead         bool        // guarded by c.qmu
+	stopping     bool        // guarded by c.qmu
+	sharedStates bool        // states belongs to the creator until State changes it
+	trace        bool
+	warnDflt     bool
 
-	aliases  []string
-	extref   map[string]int
-	handles  []io.Closer
-	passive  []io.Closer // closed at stop, but keep nothing alive
-	pids     map[int]struct{}
-	sigs     map[string]sigWatch
-	markGen  uint64 // the sweep generation and position of its newest mark
-	markIdx  int
-	stopping bool
+	// What only Parallel mode needs, allocated there: a POE-order session
+	// is 128 bytes smaller without it.
+	*parSession
 
-	// Parallel mode: the call chain running the session's handlers, how
-	// deep it has re-entered, and how many chains wait for it.
-	owner atomic.Pointer[chain]
-	depth int
+	actorMu sync.Mutex
+	pid     *actor.PID // registered lazily, see PID
+}
+
+// parSession is a session's Parallel mode state.
+type parSession struct {
+	// The call chain running the session's handlers, how deep it has
+	// re-entered, and how many chains wait for it.
+	owner   atomic.Pointer[chain]
+	depth   int
+	waiters atomic.Int32
 	// The event the session is handling, for ActiveEvent and
 	// DetachMyself; written by the chain that owns the session.
 	runEvent string
 	runType  evType
-	waiters  atomic.Int32
-	gone     atomic.Bool // dead, readable without qmu
-	closing  atomic.Bool // stopping or dead: queued events are dropped
 	pbox     actor.Mailbox
 	runFn    func()                 // runs pbox; set when it is scheduled
 	hint     atomic.Pointer[worker] // the worker to queue its next run on
 	// The chain and view of the session's mailbox runs, made once.
 	runChain *chain
 	runView  *Kernel
-
-	actorMu sync.Mutex
-	pid     *actor.PID // registered lazily, see PID
 }
 
 // ID returns the session's ID: 0 for the kernel's own session, then 1, 2,

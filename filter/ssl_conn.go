@@ -1,7 +1,6 @@
 package filter
 
 import (
-	"bytes"
 	"crypto/tls"
 	"net"
 	"sync"
@@ -13,19 +12,44 @@ const (
 	tlsHeaderLen     = 5
 	tlsMaxCiphertext = 16384 + 2048 // the TLS 1.2 bound; TLS 1.3 is smaller
 	tlsMaxPlaintext  = 16384
+	// tlsMaxOverhead bounds what a record adds to its plaintext with the
+	// suites crypto/tls offers: header, explicit IV or nonce, MAC or tag,
+	// CBC padding, TLS 1.3's inner content type.
+	tlsMaxOverhead = 96
+	// tlsSmallRecord is the plaintext of crypto/tls's smallest records,
+	// which it sends at the start of a connection (dynamic record sizing,
+	// one TCP segment each).
+	tlsSmallRecord = 1024
+	// sslKeepIn is the largest input buffer an SSL keeps for reuse once
+	// it is empty; a bigger one is dropped so idle connections stay small.
+	sslKeepIn = 64 << 10
+	// sslBigWrite is the size from which a write gets a buffer of its
+	// own; sslMaxShared caps the buffer small writes share.
+	sslBigWrite  = 8 << 10
+	sslMaxShared = 32 << 10
 )
 
-// sslEngine runs one tls.Conn on a goroutine over an in-memory net.Conn
-// (sslMemConn). It is the one exception to "filters start no goroutines":
-// crypto/tls has no sans-I/O API, and a would-block error from the
-// underlying conn poisons a tls.Conn for good, so its reads must block.
+// sslEngine runs one tls.Conn over an in-memory net.Conn (sslMemConn).
 //
-// Determinism comes from quiescence: the caller hands ciphertext over,
-// then waits (on cond, with no timer) until the goroutine has either
-// exited or is blocked in Read with no whole record to take. At that point
-// everything the input could produce (plaintext, handshake bytes, alerts)
-// has been produced, so what a filter call returns depends only on its
-// input, never on scheduling.
+// crypto/tls has no sans-I/O API, and any error from the underlying conn
+// during the handshake fails the handshake for good, so the handshake
+// must run on a goroutine whose reads block. That goroutine is the one
+// exception to "filters start no goroutines", and it lives only as long
+// as the handshake: once the handshake is over (done or failed) it
+// returns. After a successful handshake the filter's caller decrypts
+// itself, calling tls.Conn.Read directly: the memory conn then answers a
+// read with no whole record with sslWouldBlock, a temporary net.Error,
+// which crypto/tls passes up without marking the connection broken
+// (crypto/tls's readRecordOrCCS). Put encrypts on the caller's goroutine
+// at all times. So records after the handshake cost no goroutine hand-off.
+//
+// Determinism during the handshake comes from quiescence: the caller
+// hands ciphertext over, then waits (on cond, with no timer) until the
+// goroutine has either returned or is blocked in Read with no whole
+// record to take. At that point everything the input could produce
+// (handshake bytes, alerts) has been produced, so what a filter call
+// returns depends only on its input, never on scheduling. The caller
+// touches the engine only while the goroutine is quiescent or gone.
 //
 // The goroutine refers to the engine, never to the SSL that owns it, so a
 // runtime cleanup on the SSL can stop it if the SSL is dropped unclosed.
@@ -33,20 +57,31 @@ type sslEngine struct {
 	mu   sync.Mutex
 	cond sync.Cond
 
-	in      []byte   // ciphertext not yet read by crypto/tls
-	unit    int      // bytes left of the unit crypto/tls is being given
-	waiting bool     // the goroutine is blocked in Read with nothing to take
-	closed  bool     // the in-memory conn is closed
-	out     [][]byte // ciphertext crypto/tls wrote, for TakeOutput or Put
+	// in is the ciphertext not yet read by crypto/tls. It lives in inBuf,
+	// which the engine owns and reuses, so feeding input allocates
+	// nothing in the steady state.
+	in      []byte
+	inBuf   []byte
+	unit    int  // bytes left of the unit crypto/tls is being given
+	waiting bool // the goroutine is blocked in Read with nothing to take
+	closed  bool // the in-memory conn is closed
+	// out is the ciphertext crypto/tls wrote, for TakeOutput or Put,
+	// handed over (not copied) when taken. Small writes share a buffer;
+	// see Write.
+	out     [][]byte
+	outHint int // bytes Put is about to write, to size shared buffers
 
-	started  bool
-	exited   bool
-	hsDone   bool
-	hsFailed bool
-	err      error    // why the goroutine exited (io.EOF: close_notify)
-	plain    [][]byte // decrypted records not yet returned by GetOne
-	peer     *sslPeer // set by the verify callback during the handshake
-	state    tls.ConnectionState
+	running   bool // the handshake goroutine has not returned
+	direct    bool // the handshake succeeded: reads no longer block
+	exited    bool // the connection ended: handshake failure, error, EOF
+	hsDone    bool
+	hsFailed  bool
+	err       error    // why the connection ended (io.EOF: close_notify)
+	plain     [][]byte // plain[plainHead:]: records not yet returned by GetOne
+	plainHead int
+	rbuf      []byte   // a spare plaintext buffer for the next record
+	peer      *sslPeer // set by the verify callback during the handshake
+	state     tls.ConnectionState
 
 	conn *tls.Conn
 	done chan struct{}
@@ -58,7 +93,7 @@ func newSSLEngine() *sslEngine {
 	return e
 }
 
-// run is the engine's goroutine: the handshake, then one Read per record.
+// run is the handshake goroutine.
 func (e *sslEngine) run() {
 	defer close(e.done)
 	err := e.conn.Handshake()
@@ -67,66 +102,109 @@ func (e *sslEngine) run() {
 		st = e.conn.ConnectionState()
 	}
 	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.running = false
+	e.cond.Broadcast()
 	if err != nil {
 		e.err, e.hsFailed, e.exited = err, true, true
-		e.cond.Broadcast()
-		e.mu.Unlock()
 		return
 	}
-	e.hsDone, e.state = true, st
-	e.mu.Unlock()
+	e.hsDone, e.direct, e.state = true, true, st
+}
 
-	// A Read returns at most one record's plaintext (tls.Conn.Read drains
-	// one record before reading the next), so each element of plain is
-	// one TLS record, like the original's one SSL_read per get_one.
-	buf := make([]byte, tlsMaxPlaintext)
-	for {
-		n, err := e.conn.Read(buf)
-		e.mu.Lock()
-		if n > 0 {
-			e.plain = append(e.plain, bytes.Clone(buf[:n]))
+// appendInLocked adds ciphertext to in, reusing inBuf. The caller holds
+// mu and the goroutine is quiescent or gone.
+func (e *sslEngine) appendInLocked(chunks [][]byte, total int) {
+	if total == 0 {
+		return
+	}
+	if len(e.in) == 0 {
+		e.in = e.inBuf[:0]
+	}
+	if need := len(e.in) + total; cap(e.in) < need {
+		// Move what is left (at most a record, normally) to the front
+		// of inBuf, or to a bigger buffer.
+		if cap(e.inBuf) < need {
+			e.inBuf = make([]byte, 0, max(need, 2*cap(e.inBuf), 4096))
 		}
-		if err != nil {
-			e.err, e.exited = err, true
-			e.cond.Broadcast()
-			e.mu.Unlock()
-			return
-		}
-		e.mu.Unlock()
+		e.in = append(e.inBuf[:0], e.in...)
+	}
+	for _, c := range chunks {
+		e.in = append(e.in, c...)
+	}
+	if total > 0 {
+		e.waiting = false
 	}
 }
 
-// feed appends ciphertext for crypto/tls and waits until the goroutine is
-// quiescent. The engine owns chunks afterwards. Called from the filter's
+// feed appends ciphertext for crypto/tls and, while the handshake
+// goroutine runs, waits until it is quiescent. Called from the filter's
 // caller only.
 func (e *sslEngine) feed(chunks [][]byte) {
+	total := 0
+	for _, c := range chunks {
+		total += len(c)
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if !e.exited && !e.closed {
-		total := 0
-		for _, c := range chunks {
-			total += len(c)
-		}
-		switch {
-		case total == 0:
-		case len(e.in) == 0 && len(chunks) == 1:
-			e.in = chunks[0] // the filter's own copy: take it, don't copy it again
-		default:
-			in := make([]byte, len(e.in), len(e.in)+total)
-			copy(in, e.in)
-			for _, c := range chunks {
-				in = append(in, c...)
-			}
-			e.in = in
-		}
-		if total > 0 {
-			e.waiting = false
-		}
-		e.cond.Broadcast()
+	e.appendInLocked(chunks, total)
+	if !e.running || e.closed {
+		return
 	}
-	for !e.waiting && !e.exited {
+	e.cond.Broadcast()
+	for e.running && !e.waiting {
 		e.cond.Wait()
 	}
+}
+
+// decrypt reads every whole record in, after the handshake, on the
+// caller's goroutine, and queues the plaintext for GetOne. It stops at
+// the first record that is not whole, at close_notify (err io.EOF) or
+// at an error, which ends the connection.
+func (e *sslEngine) decrypt() {
+	for {
+		e.mu.Lock()
+		more := e.direct && !e.exited && !e.closed && e.deliverableLocked() > 0
+		e.mu.Unlock()
+		if !more {
+			return
+		}
+		buf := e.rbuf
+		if buf == nil {
+			buf = make([]byte, tlsMaxPlaintext)
+		}
+		// crypto/tls returns at most one record's plaintext per Read
+		// (it drains a record before reading the next), so each element
+		// of plain is one TLS record, like the original's one SSL_read
+		// per get_one. A big record keeps the buffer it was decrypted
+		// into; a small one is copied out so that it does not pin 16 KiB.
+		n, err := e.conn.Read(buf)
+		e.mu.Lock()
+		if n > 0 {
+			if n >= tlsMaxPlaintext/4 {
+				e.plain = append(e.plain, buf[:n:n])
+				e.rbuf = nil
+			} else {
+				e.plain = append(e.plain, append([]byte(nil), buf[:n]...))
+				e.rbuf = buf
+			}
+		}
+		if err != nil && err != errSSLWouldBlock {
+			e.err, e.exited = err, true
+		}
+		e.mu.Unlock()
+		if err != nil {
+			return
+		}
+	}
+}
+
+// reserveOut says that about n bytes of output are coming, so that
+// Write sizes the buffer it starts for small records to hold them all.
+func (e *sslEngine) reserveOut(n int) {
+	e.mu.Lock()
+	e.outHint = n
+	e.mu.Unlock()
 }
 
 // takeOut returns and forgets what crypto/tls wrote.
@@ -134,12 +212,12 @@ func (e *sslEngine) takeOut() [][]byte {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	out := e.out
-	e.out = nil
+	e.out, e.outHint = nil, 0
 	return out
 }
 
-// shutdown closes the in-memory conn, which makes the goroutine's Read
-// fail and the goroutine return. It does not wait.
+// shutdown closes the in-memory conn, which makes a blocked Read fail
+// and the handshake goroutine return. It does not wait.
 func (e *sslEngine) shutdown() {
 	e.mu.Lock()
 	e.closed = true
@@ -177,6 +255,17 @@ func (e *sslEngine) deliverableLocked() int {
 	return tlsHeaderLen + n
 }
 
+// sslWouldBlockError is what the memory conn's Read returns after the
+// handshake when no whole record is buffered. It is temporary, so
+// crypto/tls returns it from Read without failing the connection.
+type sslWouldBlockError struct{}
+
+func (sslWouldBlockError) Error() string   { return "filter: ssl: no whole record buffered" }
+func (sslWouldBlockError) Timeout() bool   { return true }
+func (sslWouldBlockError) Temporary() bool { return true }
+
+var errSSLWouldBlock net.Error = sslWouldBlockError{}
+
 // sslMemConn is the net.Conn under the engine's tls.Conn.
 type sslMemConn struct{ e *sslEngine }
 
@@ -202,12 +291,12 @@ func (m sslMemConn) Read(p []byte) (int, error) {
 			}
 			k := copy(p, e.in[:min(len(p), e.unit)])
 			e.in = e.in[k:]
-			if len(e.in) == 0 {
-				e.in = nil
-			}
 			e.unit -= k
 			e.waiting = false
 			return k, nil
+		}
+		if e.direct {
+			return 0, errSSLWouldBlock
 		}
 		e.waiting = true
 		e.cond.Broadcast()
@@ -222,9 +311,22 @@ func (m sslMemConn) Write(p []byte) (int, error) {
 	if e.closed {
 		return 0, net.ErrClosed
 	}
-	// crypto/tls reuses p; one copy per write (a record, or a flight of
-	// handshake messages) avoids regrowing one big buffer.
-	e.out = append(e.out, bytes.Clone(p))
+	// crypto/tls reuses p, so it is copied. A small write (a handshake
+	// message, a short record) goes into the last buffer if it fits, or
+	// a new one sized for what Put announced, so a Put of many short
+	// records makes one buffer. A big record gets a buffer of its own:
+	// allocations up to 32 KiB come from the per-P caches and reuse
+	// memory the GC freed, where one buffer for a whole 64 KiB Put would
+	// be a large allocation, fresh pages every time.
+	if k := len(e.out); k > 0 && cap(e.out[k-1])-len(e.out[k-1]) >= len(p) {
+		e.out[k-1] = append(e.out[k-1], p...)
+	} else if len(p) >= sslBigWrite {
+		e.out = append(e.out, append([]byte(nil), p...))
+	} else {
+		b := make([]byte, 0, min(max(e.outHint, len(p)), sslMaxShared))
+		e.out = append(e.out, append(b, p...))
+	}
+	e.outHint = max(e.outHint-len(p), 0)
 	return len(p), nil
 }
 
@@ -237,7 +339,7 @@ func (sslMemConn) LocalAddr() net.Addr  { return sslAddr{} }
 func (sslMemConn) RemoteAddr() net.Addr { return sslAddr{} }
 
 // Deadlines mean nothing here: Write never blocks, and Read blocks only
-// until the filter's caller feeds input or closes.
+// during the handshake, until the filter's caller feeds input or closes.
 func (sslMemConn) SetDeadline(time.Time) error      { return nil }
 func (sslMemConn) SetReadDeadline(time.Time) error  { return nil }
 func (sslMemConn) SetWriteDeadline(time.Time) error { return nil }

@@ -79,7 +79,7 @@ type sslEngine struct {
 	err       error    // why the connection ended (io.EOF: close_notify)
 	plain     [][]byte // plain[plainHead:]: records not yet returned by GetOne
 	plainHead int
-	rbuf      []byte   // a spare plaintext buffer for the next record
+	rbuf      []byte   // scratch for one record's plaintext
 	peer      *sslPeer // set by the verify callback during the handshake
 	state     tls.ConnectionState
 
@@ -176,18 +176,14 @@ func (e *sslEngine) decrypt() {
 		// crypto/tls returns at most one record's plaintext per Read
 		// (it drains a record before reading the next), so each element
 		// of plain is one TLS record, like the original's one SSL_read
-		// per get_one. A big record keeps the buffer it was decrypted
-		// into; a small one is copied out so that it does not pin 16 KiB.
+		// per get_one. It is read into a scratch buffer that stays in
+		// cache and copied out at its exact size: an append, which
+		// does not zero the new memory first as make would.
 		n, err := e.conn.Read(buf)
 		e.mu.Lock()
 		if n > 0 {
-			if n >= tlsMaxPlaintext/4 {
-				e.plain = append(e.plain, buf[:n:n])
-				e.rbuf = nil
-			} else {
-				e.plain = append(e.plain, append([]byte(nil), buf[:n]...))
-				e.rbuf = buf
-			}
+			e.plain = append(e.plain, append([]byte(nil), buf[:n]...))
+			e.rbuf = buf
 		}
 		if err != nil && err != errSSLWouldBlock {
 			e.err, e.exited = err, true

@@ -179,13 +179,16 @@ type sslShared struct {
 //
 // crypto/tls can only run a handshake over a net.Conn whose Read blocks.
 // So, as the one exception to "filters are pure codecs", an SSL owns one
-// goroutine that runs a tls.Conn over an in-memory conn. It starts on first
-// use (GetOne, Put, or TakeOutput in client mode), and Close stops it and
-// waits for it. Every call that hands it input waits, without timers, until
-// it has consumed that input and is blocked wanting more (or has failed),
-// so results never depend on scheduling. An SSL dropped without Close has
-// its goroutine stopped by a runtime cleanup when it is garbage collected,
-// but owners should Close it.
+// goroutine that runs the handshake of a tls.Conn over an in-memory conn,
+// for as long as the handshake lasts. It starts on first use (GetOne, Put,
+// or TakeOutput in client mode) and returns when the handshake succeeds or
+// fails; Close stops it if it still runs and waits for it. Every call that
+// hands it input waits, without timers, until it has consumed that input
+// and is blocked wanting more (or has returned), so results never depend
+// on scheduling. After the handshake, GetOne decrypts and Put encrypts on
+// the caller's goroutine, with no hand-off. An SSL dropped mid-handshake
+// without Close has its goroutine stopped by a runtime cleanup when it is
+// garbage collected, but owners should Close it.
 //
 // A client speaks first: its ClientHello is produced by the first Put or
 // TakeOutput, so a wheel that installs a client SSL filter should call
@@ -664,6 +667,7 @@ func (s *SSL) GetOne() ([]any, error) {
 	s.pending, s.pendingLen = nil, 0
 	s.e.feed(p)
 	s.e.decrypt()
+	s.e.releaseIn()
 	if err := s.settle(); err != nil {
 		if rec := s.popPlain(); rec != nil {
 			return []any{rec}, nil
@@ -823,8 +827,7 @@ func (s *SSL) GetPending() [][]byte {
 		// always is.
 		if len(e.in) > 0 {
 			// The caller owns what it gets: the buffer is not reused.
-			out = append(out, e.in)
-			e.in, e.inBuf, e.unit = nil, nil, 0
+			out = append(out, e.takeInLocked())
 		}
 		e.mu.Unlock()
 	}
@@ -843,8 +846,9 @@ func (s *SSL) Clone() Filter {
 }
 
 // Close sends close_notify if the handshake completed (take it with
-// TakeOutput), stops the filter's goroutine and waits for it. Later
-// GetOne and Put return ErrSSLClosed. Closing twice is harmless.
+// TakeOutput), stops the filter's goroutine if the handshake is still
+// running and waits for it. Later GetOne and Put return ErrSSLClosed.
+// Closing twice is harmless.
 func (s *SSL) Close() error {
 	if s.closed {
 		return nil
@@ -860,6 +864,7 @@ func (s *SSL) Close() error {
 	// that had already failed.
 	_ = s.e.conn.Close()
 	<-s.e.done
+	s.e.releaseIn()
 	s.cleanup.Stop()
 	return nil
 }

@@ -20,9 +20,8 @@ const (
 	// which it sends at the start of a connection (dynamic record sizing,
 	// one TCP segment each).
 	tlsSmallRecord = 1024
-	// sslKeepIn is the largest input buffer an SSL keeps for reuse once
-	// it is empty; a bigger one is dropped so idle connections stay small.
-	sslKeepIn = 64 << 10
+	// sslPoolMax is the largest input buffer that goes back to the pool.
+	sslPoolMax = 256 << 10
 	// sslBigWrite is the size from which a write gets a buffer of its
 	// own; sslMaxShared caps the buffer small writes share.
 	sslBigWrite  = 8 << 10
@@ -58,10 +57,12 @@ type sslEngine struct {
 	cond sync.Cond
 
 	// in is the ciphertext not yet read by crypto/tls. It lives in inBuf,
-	// which the engine owns and reuses, so feeding input allocates
-	// nothing in the steady state.
+	// a buffer from sslInPool that the engine holds while it has input
+	// and gives back when in is empty, so that feeding input allocates
+	// nothing in the steady state and an idle connection holds no
+	// buffer.
 	in      []byte
-	inBuf   []byte
+	inBuf   *sslBuf
 	unit    int  // bytes left of the unit crypto/tls is being given
 	waiting bool // the goroutine is blocked in Read with nothing to take
 	closed  bool // the in-memory conn is closed
@@ -79,7 +80,6 @@ type sslEngine struct {
 	err       error    // why the connection ended (io.EOF: close_notify)
 	plain     [][]byte // plain[plainHead:]: records not yet returned by GetOne
 	plainHead int
-	rbuf      []byte   // scratch for one record's plaintext
 	peer      *sslPeer // set by the verify callback during the handshake
 	state     tls.ConnectionState
 
@@ -112,29 +112,65 @@ func (e *sslEngine) run() {
 	e.hsDone, e.direct, e.state = true, true, st
 }
 
-// appendInLocked adds ciphertext to in, reusing inBuf. The caller holds
-// mu and the goroutine is quiescent or gone.
+// sslBuf is a pooled buffer.
+type sslBuf struct{ b []byte }
+
+var (
+	// sslInPool holds input buffers that no engine uses.
+	sslInPool sync.Pool
+	// sslPlainPool holds scratch buffers for one record's plaintext.
+	sslPlainPool = sync.Pool{New: func() any { return &sslBuf{make([]byte, tlsMaxPlaintext)} }}
+)
+
+// appendInLocked adds ciphertext to in. The caller holds mu and the
+// goroutine is quiescent or gone.
 func (e *sslEngine) appendInLocked(chunks [][]byte, total int) {
 	if total == 0 {
 		return
 	}
+	if e.inBuf == nil {
+		if b, ok := sslInPool.Get().(*sslBuf); ok {
+			e.inBuf = b
+		} else {
+			e.inBuf = &sslBuf{}
+		}
+	}
 	if len(e.in) == 0 {
-		e.in = e.inBuf[:0]
+		e.in = e.inBuf.b[:0]
 	}
 	if need := len(e.in) + total; cap(e.in) < need {
 		// Move what is left (at most a record, normally) to the front
 		// of inBuf, or to a bigger buffer.
-		if cap(e.inBuf) < need {
-			e.inBuf = make([]byte, 0, max(need, 2*cap(e.inBuf), 4096))
+		if cap(e.inBuf.b) < need {
+			e.inBuf.b = make([]byte, 0, max(need, 2*cap(e.inBuf.b), 4096))
 		}
-		e.in = append(e.inBuf[:0], e.in...)
+		e.in = append(e.inBuf.b[:0], e.in...)
 	}
 	for _, c := range chunks {
 		e.in = append(e.in, c...)
 	}
-	if total > 0 {
-		e.waiting = false
+	e.waiting = false
+}
+
+// releaseIn gives the input buffer back to the pool if nothing is left
+// in it and the handshake goroutine is gone (it reads in while it runs).
+func (e *sslEngine) releaseIn() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.running || len(e.in) > 0 || e.inBuf == nil {
+		return
 	}
+	if cap(e.inBuf.b) <= sslPoolMax {
+		sslInPool.Put(e.inBuf)
+	}
+	e.in, e.inBuf = nil, nil
+}
+
+// takeInLocked hands in to the caller, who owns it from now on.
+func (e *sslEngine) takeInLocked() []byte {
+	in := e.in
+	e.in, e.inBuf, e.unit = nil, nil, 0
+	return in
 }
 
 // feed appends ciphertext for crypto/tls and, while the handshake
@@ -162,6 +198,12 @@ func (e *sslEngine) feed(chunks [][]byte) {
 // the first record that is not whole, at close_notify (err io.EOF) or
 // at an error, which ends the connection.
 func (e *sslEngine) decrypt() {
+	var scratch *sslBuf
+	defer func() {
+		if scratch != nil {
+			sslPlainPool.Put(scratch)
+		}
+	}()
 	for {
 		e.mu.Lock()
 		more := e.direct && !e.exited && !e.closed && e.deliverableLocked() > 0
@@ -169,9 +211,8 @@ func (e *sslEngine) decrypt() {
 		if !more {
 			return
 		}
-		buf := e.rbuf
-		if buf == nil {
-			buf = make([]byte, tlsMaxPlaintext)
+		if scratch == nil {
+			scratch = sslPlainPool.Get().(*sslBuf)
 		}
 		// crypto/tls returns at most one record's plaintext per Read
 		// (it drains a record before reading the next), so each element
@@ -179,11 +220,10 @@ func (e *sslEngine) decrypt() {
 		// per get_one. It is read into a scratch buffer that stays in
 		// cache and copied out at its exact size: an append, which
 		// does not zero the new memory first as make would.
-		n, err := e.conn.Read(buf)
+		n, err := e.conn.Read(scratch.b)
 		e.mu.Lock()
 		if n > 0 {
-			e.plain = append(e.plain, append([]byte(nil), buf[:n]...))
-			e.rbuf = buf
+			e.plain = append(e.plain, append([]byte(nil), scratch.b[:n]...))
 		}
 		if err != nil && err != errSSLWouldBlock {
 			e.err, e.exited = err, true

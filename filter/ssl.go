@@ -758,8 +758,9 @@ func (s *SSL) Put(records []any) ([][]byte, error) {
 }
 
 // write encrypts records ([]byte or string, total bytes in all) once the
-// handshake is complete, each into one TLS record or more, all into one
-// output buffer sized beforehand.
+// handshake is complete, each into one TLS record or more. It tells the
+// engine how much output to expect first, so that short records share
+// one output buffer (see sslMemConn.Write).
 func (s *SSL) write(records []any, total int) error {
 	if total == 0 {
 		return nil

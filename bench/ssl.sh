@@ -15,7 +15,13 @@
 # SSL_CONNS connections (default 4) for SSL_SECS seconds (default 2) each.
 # The servers are measured in turn, SSL_ROUNDS times (default 3), and the
 # medians are printed, one line per server with its ratio to plain
-# crypto/tls. The target is ours >= 0.9x on both.
+# crypto/tls. The target is ours >= 0.9x on both. The client also
+# reads each server's CPU time from /proc (-pids), so each row shows the
+# server's CPU cost per handshake and per GB too: steadier than the rates
+# when other programs load the machine.
+#
+# SSL_PARALLEL=1 adds a row for ours on a kernel.Parallel() kernel.
+# SSL_STUNNEL=none skips stunnel4 (or names another stunnel program).
 #
 # The client shares the machine's cores with the server it measures, so
 # the ratios understate differences between servers; compare them within
@@ -58,15 +64,18 @@ if ! "$tmp/sslload" -mode certs -dir "$tmp"; then
 	exit 1
 fi
 
+# SSL_STUNNEL names the stunnel program; "none" skips its row.
 stunnel=""
 stunnel_note=""
-if command -v stunnel4 >/dev/null 2>&1; then
+if [[ -n ${SSL_STUNNEL:-} ]]; then
+	[[ $SSL_STUNNEL != none ]] && command -v "$SSL_STUNNEL" >/dev/null 2>&1 && stunnel=$SSL_STUNNEL
+elif command -v stunnel4 >/dev/null 2>&1; then
 	stunnel=stunnel4
 elif command -v stunnel >/dev/null 2>&1; then
 	stunnel=stunnel
 fi
 if [[ -z $stunnel ]]; then
-	stunnel_note="stunnel4 not found (Debian: stunnel4): its row is skipped"
+	stunnel_note="stunnel4 not found (Debian: stunnel4) or SSL_STUNNEL=${SSL_STUNNEL:-}: its row is skipped"
 else
 	stunnel_note="$($stunnel -version 2>&1 | grep -m1 '^stunnel')"
 fi

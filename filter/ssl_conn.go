@@ -16,9 +16,9 @@ const (
 	// suites crypto/tls offers: header, explicit IV or nonce, MAC or tag,
 	// CBC padding, TLS 1.3's inner content type.
 	tlsMaxOverhead = 96
-	// tlsSmallRecord is the plaintext of crypto/tls's smallest records,
-	// which it sends at the start of a connection (dynamic record sizing,
-	// one TCP segment each).
+	// tlsSmallRecord is a little under the plaintext of crypto/tls's
+	// smallest records, which it sends at the start of a connection
+	// (dynamic record sizing, about one TCP segment each).
 	tlsSmallRecord = 1024
 	// sslPoolMax is the largest input buffer that goes back to the pool.
 	sslPoolMax = 256 << 10
@@ -37,7 +37,7 @@ const (
 // as the handshake: once the handshake is over (done or failed) it
 // returns. After a successful handshake the filter's caller decrypts
 // itself, calling tls.Conn.Read directly: the memory conn then answers a
-// read with no whole record with sslWouldBlock, a temporary net.Error,
+// read with no whole record with errSSLWouldBlock, a temporary net.Error,
 // which crypto/tls passes up without marking the connection broken
 // (crypto/tls's readRecordOrCCS). Put encrypts on the caller's goroutine
 // at all times. So records after the handshake cost no goroutine hand-off.

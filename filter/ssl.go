@@ -175,20 +175,21 @@ type sslShared struct {
 // session's); the methods that report on the connection may be called from
 // that goroutine at any time.
 //
-// # The goroutine
+// # The coroutine
 //
-// crypto/tls can only run a handshake over a net.Conn whose Read blocks.
-// So, as the one exception to "filters are pure codecs", an SSL owns one
-// goroutine that runs the handshake of a tls.Conn over an in-memory conn,
-// for as long as the handshake lasts. It starts on first use (GetOne, Put,
-// or TakeOutput in client mode) and returns when the handshake succeeds or
-// fails; Close stops it if it still runs and waits for it. Every call that
-// hands it input waits, without timers, until it has consumed that input
-// and is blocked wanting more (or has returned), so results never depend
-// on scheduling. After the handshake, GetOne decrypts and Put encrypts on
-// the caller's goroutine, with no hand-off. An SSL dropped mid-handshake
-// without Close has its goroutine stopped by a runtime cleanup when it is
-// garbage collected, but owners should Close it.
+// crypto/tls can only run a handshake over a net.Conn whose Read waits
+// for input. So, as the one exception to "filters are pure codecs", an
+// SSL runs the handshake of a tls.Conn over an in-memory conn in a
+// coroutine (iter.Pull, a goroutine that runs only while the filter's
+// caller waits for it), for as long as the handshake lasts. It starts on
+// first use (GetOne, Put, or TakeOutput in client mode); each call that
+// hands it input runs it until it wants more input, or until the
+// handshake succeeds or fails and it returns. So results depend only on
+// the input, never on scheduling, and no second goroutine runs beside the
+// caller. Close ends it if it still waits. After the handshake, GetOne
+// decrypts and Put encrypts on the caller's goroutine. An SSL dropped
+// mid-handshake without Close has its coroutine ended by a runtime
+// cleanup when it is garbage collected, but owners should Close it.
 //
 // A client speaks first: its ClientHello is produced by the first Put or
 // TakeOutput, so a wheel that installs a client SSL filter should call
@@ -507,7 +508,7 @@ func parseCRLs(b []byte, cas []*x509.Certificate) ([]*x509.RevocationList, error
 	return out, nil
 }
 
-// start creates the engine and its goroutine.
+// start creates the engine and its handshake coroutine.
 func (s *SSL) start() {
 	e := newSSLEngine()
 	sh := s.sh
@@ -534,10 +535,9 @@ func (s *SSL) start() {
 	} else {
 		e.conn = tls.Server(mc, cfg)
 	}
-	e.running = true
+	e.begin()
 	s.e = e
-	s.cleanup = runtime.AddCleanup(s, (*sslEngine).shutdown, e)
-	go e.run()
+	s.cleanup = runtime.AddCleanup(s, (*sslEngine).end, e)
 }
 
 func (s *SSL) debugf(format string, args ...any) {
@@ -608,7 +608,7 @@ func (s *SSL) GetOneStart(chunks [][]byte) {
 		return
 	}
 	if s.e != nil {
-		// The handshake goroutine, if any, is quiescent: it does not
+		// The handshake coroutine, if any, is suspended: it does not
 		// look at in until GetOne feeds it.
 		e := s.e
 		e.mu.Lock()
@@ -847,8 +847,8 @@ func (s *SSL) Clone() Filter {
 }
 
 // Close sends close_notify if the handshake completed (take it with
-// TakeOutput), stops the filter's goroutine if the handshake is still
-// running and waits for it. Later GetOne and Put return ErrSSLClosed.
+// TakeOutput) and ends the handshake coroutine if it still waits for
+// input. Later GetOne and Put return ErrSSLClosed.
 // Closing twice is harmless.
 func (s *SSL) Close() error {
 	if s.closed {
@@ -860,11 +860,11 @@ func (s *SSL) Close() error {
 		return nil
 	}
 	// tls.Conn.Close writes close_notify when the handshake is complete,
-	// then closes the in-memory conn, which ends the goroutine's Read.
-	// Its error only says the alert could not be sent on a connection
-	// that had already failed.
+	// then closes the in-memory conn; end lets a handshake still waiting
+	// for input fail and return. Close's error only says the alert could
+	// not be sent on a connection that had already failed.
 	_ = s.e.conn.Close()
-	<-s.e.done
+	s.e.end()
 	s.e.releaseIn()
 	s.cleanup.Stop()
 	return nil

@@ -2,6 +2,7 @@ package filter
 
 import (
 	"crypto/tls"
+	"iter"
 	"net"
 	"sync"
 	"time"
@@ -32,48 +33,44 @@ const (
 //
 // crypto/tls has no sans-I/O API, and any error from the underlying conn
 // during the handshake fails the handshake for good, so the handshake
-// must run on a goroutine whose reads block. That goroutine is the one
-// exception to "filters start no goroutines", and it lives only as long
-// as the handshake: once the handshake is over (done or failed) it
-// returns. After a successful handshake the filter's caller decrypts
+// must run where a read can wait for input. It runs in a coroutine
+// (iter.Pull): the memory conn's Read, finding no whole record, yields to
+// the filter's caller, and the next input resumes it. Only one of the two
+// ever runs, the switch is a direct hand-off that needs no scheduler, and
+// what a filter call returns depends only on its input. The coroutine is
+// the one exception to "filters start no goroutines", and it lives only
+// as long as the handshake: once the handshake is over (done or failed)
+// it returns. After a successful handshake the filter's caller decrypts
 // itself, calling tls.Conn.Read directly: the memory conn then answers a
-// read with no whole record with errSSLWouldBlock, a temporary net.Error,
-// which crypto/tls passes up without marking the connection broken
-// (crypto/tls's readRecordOrCCS). Put encrypts on the caller's goroutine
-// at all times. So records after the handshake cost no goroutine hand-off.
+// read with no whole record with errSSLWouldBlock, a temporary
+// net.Error, which crypto/tls passes up without marking the connection
+// broken (crypto/tls's readRecordOrCCS). Put encrypts on the caller's
+// goroutine at all times.
 //
-// Determinism during the handshake comes from quiescence: the caller
-// hands ciphertext over, then waits (on cond, with no timer) until the
-// goroutine has either returned or is blocked in Read with no whole
-// record to take. At that point everything the input could produce
-// (handshake bytes, alerts) has been produced, so what a filter call
-// returns depends only on its input, never on scheduling. The caller
-// touches the engine only while the goroutine is quiescent or gone.
-//
-// The goroutine refers to the engine, never to the SSL that owns it, so a
-// runtime cleanup on the SSL can stop it if the SSL is dropped unclosed.
+// The coroutine refers to the engine, never to the SSL that owns it, so a
+// runtime cleanup on the SSL can end it if the SSL is dropped unclosed.
 type sslEngine struct {
-	mu   sync.Mutex
-	cond sync.Cond
+	// mu guards what the methods that report on the connection read;
+	// the coroutine and the caller never run at once.
+	mu sync.Mutex
 
 	// in is the ciphertext not yet read by crypto/tls. It lives in inBuf,
 	// a buffer from sslInPool that the engine holds while it has input
 	// and gives back when in is empty, so that feeding input allocates
 	// nothing in the steady state and an idle connection holds no
 	// buffer.
-	in      []byte
-	inBuf   *sslBuf
-	unit    int  // bytes left of the unit crypto/tls is being given
-	waiting bool // the goroutine is blocked in Read with nothing to take
-	closed  bool // the in-memory conn is closed
+	in     []byte
+	inBuf  *sslBuf
+	unit   int  // bytes left of the unit crypto/tls is being given
+	closed bool // the in-memory conn is closed
 	// out is the ciphertext crypto/tls wrote, for TakeOutput or Put,
 	// handed over (not copied) when taken. Small writes share a buffer;
 	// see Write.
 	out     [][]byte
 	outHint int // bytes Put is about to write, to size shared buffers
 
-	running   bool // the handshake goroutine has not returned
-	direct    bool // the handshake succeeded: reads no longer block
+	running   bool // the handshake coroutine has not returned
+	direct    bool // the handshake succeeded: reads no longer wait
 	exited    bool // the connection ended: handshake failure, error, EOF
 	hsDone    bool
 	hsFailed  bool
@@ -84,18 +81,24 @@ type sslEngine struct {
 	state     tls.ConnectionState
 
 	conn *tls.Conn
-	done chan struct{}
+	// resume runs the handshake coroutine until it wants input or
+	// returns; stop makes its pending read fail and lets it return.
+	resume func() (struct{}, bool)
+	stop   func()
+	yield  func(struct{}) bool // the coroutine's; used by sslMemConn.Read
 }
 
-func newSSLEngine() *sslEngine {
-	e := &sslEngine{done: make(chan struct{})}
-	e.cond.L = &e.mu
-	return e
+func newSSLEngine() *sslEngine { return &sslEngine{} }
+
+// begin makes the handshake coroutine; it starts at the first feed.
+func (e *sslEngine) begin() {
+	e.running = true
+	e.resume, e.stop = iter.Pull(e.run)
 }
 
-// run is the handshake goroutine.
-func (e *sslEngine) run() {
-	defer close(e.done)
+// run is the handshake coroutine.
+func (e *sslEngine) run(yield func(struct{}) bool) {
+	e.yield = yield
 	err := e.conn.Handshake()
 	var st tls.ConnectionState
 	if err == nil {
@@ -104,7 +107,6 @@ func (e *sslEngine) run() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.running = false
-	e.cond.Broadcast()
 	if err != nil {
 		e.err, e.hsFailed, e.exited = err, true, true
 		return
@@ -122,8 +124,8 @@ var (
 	sslPlainPool = sync.Pool{New: func() any { return &sslBuf{make([]byte, tlsMaxPlaintext)} }}
 )
 
-// appendInLocked adds ciphertext to in. The caller holds mu and the
-// goroutine is quiescent or gone.
+// appendInLocked adds ciphertext to in. The caller holds mu; the
+// handshake coroutine, if any, is suspended.
 func (e *sslEngine) appendInLocked(chunks [][]byte, total int) {
 	if total == 0 {
 		return
@@ -149,11 +151,10 @@ func (e *sslEngine) appendInLocked(chunks [][]byte, total int) {
 	for _, c := range chunks {
 		e.in = append(e.in, c...)
 	}
-	e.waiting = false
 }
 
 // releaseIn gives the input buffer back to the pool if nothing is left
-// in it and the handshake goroutine is gone (it reads in while it runs).
+// in it and the handshake coroutine is gone (it reads in while it runs).
 func (e *sslEngine) releaseIn() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -174,22 +175,19 @@ func (e *sslEngine) takeInLocked() []byte {
 }
 
 // feed appends ciphertext for crypto/tls and, while the handshake
-// goroutine runs, waits until it is quiescent. Called from the filter's
-// caller only.
+// coroutine runs, resumes it until it wants more input or returns.
+// Called from the filter's caller only.
 func (e *sslEngine) feed(chunks [][]byte) {
 	total := 0
 	for _, c := range chunks {
 		total += len(c)
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	e.appendInLocked(chunks, total)
-	if !e.running || e.closed {
-		return
-	}
-	e.cond.Broadcast()
-	for e.running && !e.waiting {
-		e.cond.Wait()
+	run := e.running && !e.closed
+	e.mu.Unlock()
+	if run {
+		e.resume()
 	}
 }
 
@@ -252,13 +250,22 @@ func (e *sslEngine) takeOut() [][]byte {
 	return out
 }
 
-// shutdown closes the in-memory conn, which makes a blocked Read fail
-// and the handshake goroutine return. It does not wait.
+// shutdown closes the in-memory conn, so that a pending or later Read
+// fails.
 func (e *sslEngine) shutdown() {
 	e.mu.Lock()
 	e.closed = true
-	e.cond.Broadcast()
 	e.mu.Unlock()
+}
+
+// end closes the in-memory conn and lets the handshake coroutine, if it
+// still waits for input, fail and return. The runtime cleanup of an SSL
+// dropped unclosed calls it too.
+func (e *sslEngine) end() {
+	e.shutdown()
+	if e.stop != nil {
+		e.stop()
+	}
 }
 
 // deliverableLocked returns how many bytes of in crypto/tls may read now.
@@ -328,15 +335,19 @@ func (m sslMemConn) Read(p []byte) (int, error) {
 			k := copy(p, e.in[:min(len(p), e.unit)])
 			e.in = e.in[k:]
 			e.unit -= k
-			e.waiting = false
 			return k, nil
 		}
 		if e.direct {
 			return 0, errSSLWouldBlock
 		}
-		e.waiting = true
-		e.cond.Broadcast()
-		e.cond.Wait()
+		// The handshake wants input: back to the filter's caller until
+		// the next feed. A false yield is stop: give up.
+		e.mu.Unlock()
+		more := e.yield(struct{}{})
+		e.mu.Lock()
+		if !more {
+			return 0, net.ErrClosed
+		}
 	}
 }
 
@@ -374,7 +385,7 @@ func (m sslMemConn) Close() error {
 func (sslMemConn) LocalAddr() net.Addr  { return sslAddr{} }
 func (sslMemConn) RemoteAddr() net.Addr { return sslAddr{} }
 
-// Deadlines mean nothing here: Write never blocks, and Read blocks only
+// Deadlines mean nothing here: Write never blocks, and Read waits only
 // during the handshake, until the filter's caller feeds input or closes.
 func (sslMemConn) SetDeadline(time.Time) error      { return nil }
 func (sslMemConn) SetReadDeadline(time.Time) error  { return nil }

@@ -308,14 +308,15 @@ func TestSSLClone(t *testing.T) {
 }
 
 // TestSSLDroppedWithoutClose checks the safety net: an SSL that is
-// dropped without Close has its goroutine stopped when it is collected.
+// dropped without Close mid-handshake has its coroutine ended when it is
+// collected.
 func TestSSLDroppedWithoutClose(t *testing.T) {
 	func() {
 		f, err := filter.NewSSL(filter.SSLOptions{Client: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(f.TakeOutput()) == 0 { // starts the goroutine
+		if len(f.TakeOutput()) == 0 { // starts the handshake coroutine
 			t.Fatal("no ClientHello")
 		}
 	}()
@@ -325,8 +326,8 @@ func TestSSLDroppedWithoutClose(t *testing.T) {
 	goleak.VerifyNone(t)
 }
 
-// TestSSLNoGoroutineAfterHandshake checks that the filter's goroutine
-// lives only as long as the handshake: once it is done, records are
+// TestSSLNoGoroutineAfterHandshake checks that the filter's handshake
+// coroutine lives only as long as the handshake: once it is done, records are
 // decrypted and encrypted on the caller's goroutine, with nothing left
 // running even before Close, and data still flows both ways, in whole
 // records and in pieces.

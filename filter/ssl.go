@@ -175,17 +175,21 @@ type sslShared struct {
 // session's); the methods that report on the connection may be called from
 // that goroutine at any time.
 //
-// # The goroutine
+// # The coroutine
 //
-// crypto/tls can only run a handshake over a net.Conn whose Read blocks.
-// So, as the one exception to "filters are pure codecs", an SSL owns one
-// goroutine that runs a tls.Conn over an in-memory conn. It starts on first
-// use (GetOne, Put, or TakeOutput in client mode), and Close stops it and
-// waits for it. Every call that hands it input waits, without timers, until
-// it has consumed that input and is blocked wanting more (or has failed),
-// so results never depend on scheduling. An SSL dropped without Close has
-// its goroutine stopped by a runtime cleanup when it is garbage collected,
-// but owners should Close it.
+// crypto/tls can only run a handshake over a net.Conn whose Read waits
+// for input. So, as the one exception to "filters are pure codecs", an
+// SSL runs the handshake of a tls.Conn over an in-memory conn in a
+// coroutine (iter.Pull, a goroutine that runs only while the filter's
+// caller waits for it), for as long as the handshake lasts. It starts on
+// first use (GetOne, Put, or TakeOutput in client mode); each call that
+// hands it input runs it until it wants more input, or until the
+// handshake succeeds or fails and it returns. So results depend only on
+// the input, never on scheduling, and no second goroutine runs beside the
+// caller. Close ends it if it still waits. After the handshake, GetOne
+// decrypts and Put encrypts on the caller's goroutine. An SSL dropped
+// mid-handshake without Close has its coroutine ended by a runtime
+// cleanup when it is garbage collected, but owners should Close it.
 //
 // A client speaks first: its ClientHello is produced by the first Put or
 // TakeOutput, so a wheel that installs a client SSL filter should call
@@ -260,6 +264,7 @@ type SSL struct {
 	closed  bool
 	failed  error // the error already returned; sticky
 	said    bool  // Debug has reported the handshake
+	sent    int   // plaintext bytes encrypted, for sizing output buffers
 	cleanup runtime.Cleanup
 }
 
@@ -503,7 +508,7 @@ func parseCRLs(b []byte, cas []*x509.Certificate) ([]*x509.RevocationList, error
 	return out, nil
 }
 
-// start creates the engine and its goroutine.
+// start creates the engine and its handshake coroutine.
 func (s *SSL) start() {
 	e := newSSLEngine()
 	sh := s.sh
@@ -530,10 +535,9 @@ func (s *SSL) start() {
 	} else {
 		e.conn = tls.Server(mc, cfg)
 	}
-	e.started = true
+	e.begin()
 	s.e = e
-	s.cleanup = runtime.AddCleanup(s, (*sslEngine).shutdown, e)
-	go e.run()
+	s.cleanup = runtime.AddCleanup(s, (*sslEngine).end, e)
 }
 
 func (s *SSL) debugf(format string, args ...any) {
@@ -576,12 +580,14 @@ func (s *SSL) settle() error {
 		}
 	}
 	if hsDone && len(s.queue) > 0 {
-		q := s.queue
+		q := make([]any, len(s.queue))
+		for i, p := range s.queue {
+			q[i] = p
+		}
+		total := s.queueLen
 		s.queue, s.queueLen = nil, 0
-		for _, p := range q {
-			if _, err := e.conn.Write(p); err != nil {
-				return s.fail(fmt.Errorf("%w: %w", ErrSSL, err))
-			}
+		if err := s.write(q, total); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -591,12 +597,6 @@ func (s *SSL) settle() error {
 // bytes not yet decoded (counting an unfinished record), it drops the
 // input and GetOne reports ErrTooLong.
 func (s *SSL) GetOneStart(chunks [][]byte) {
-	held := 0 // bytes of an unfinished record crypto/tls has not taken
-	if s.e != nil {
-		s.e.mu.Lock()
-		held = len(s.e.in)
-		s.e.mu.Unlock()
-	}
 	if s.overflow {
 		return
 	}
@@ -607,18 +607,34 @@ func (s *SSL) GetOneStart(chunks [][]byte) {
 	if total == 0 {
 		return
 	}
-	if held+s.pendingLen+total > s.sh.opts.MaxBuffer {
+	if s.e != nil {
+		// The handshake coroutine, if any, is suspended: it does not
+		// look at in until GetOne feeds it.
+		e := s.e
+		e.mu.Lock()
+		if len(e.in)+total > s.sh.opts.MaxBuffer {
+			s.overflow = true
+		} else {
+			e.appendInLocked(chunks, total)
+		}
+		e.mu.Unlock()
+		return
+	}
+	if s.pendingLen+total > s.sh.opts.MaxBuffer {
 		s.overflow = true
 		s.pending, s.pendingLen = nil, 0
 		return
 	}
-	// One copy of the whole call, which the engine can then take as is.
+	s.pending = append(s.pending, bytesJoin(chunks, total))
+	s.pendingLen += total
+}
+
+func bytesJoin(chunks [][]byte, total int) []byte {
 	buf := make([]byte, 0, total)
 	for _, c := range chunks {
 		buf = append(buf, c...)
 	}
-	s.pending = append(s.pending, buf)
-	s.pendingLen += total
+	return buf
 }
 
 // GetOne returns the plaintext of the next TLS record as a one-element
@@ -647,14 +663,11 @@ func (s *SSL) GetOne() ([]any, error) {
 		}
 		s.start()
 	}
-	s.e.mu.Lock()
-	exited := s.e.exited
-	s.e.mu.Unlock()
-	if !exited {
-		p := s.pending
-		s.pending, s.pendingLen = nil, 0
-		s.e.feed(p)
-	}
+	p := s.pending
+	s.pending, s.pendingLen = nil, 0
+	s.e.feed(p)
+	s.e.decrypt()
+	s.e.releaseIn()
 	if err := s.settle(); err != nil {
 		if rec := s.popPlain(); rec != nil {
 			return []any{rec}, nil
@@ -673,12 +686,16 @@ func (s *SSL) popPlain() []byte {
 	}
 	s.e.mu.Lock()
 	defer s.e.mu.Unlock()
-	if len(s.e.plain) == 0 {
+	e := s.e
+	if e.plainHead == len(e.plain) {
 		return nil
 	}
-	rec := s.e.plain[0]
-	s.e.plain[0] = nil
-	s.e.plain = s.e.plain[1:]
+	rec := e.plain[e.plainHead]
+	e.plain[e.plainHead] = nil
+	e.plainHead++
+	if e.plainHead == len(e.plain) {
+		e.plain, e.plainHead = e.plain[:0], 0
+	}
 	return rec
 }
 
@@ -694,17 +711,13 @@ func (s *SSL) Put(records []any) ([][]byte, error) {
 	if s.failed != nil {
 		return s.output(), s.failed
 	}
-	bufs := make([][]byte, 0, len(records))
+	total := 0
 	for _, r := range records {
 		switch v := r.(type) {
 		case []byte:
-			if len(v) > 0 {
-				bufs = append(bufs, v)
-			}
+			total += len(v)
 		case string:
-			if v != "" {
-				bufs = append(bufs, []byte(v))
-			}
+			total += len(v)
 		default:
 			return nil, fmt.Errorf("%w: ssl: %T, want []byte or string", ErrRecordType, r)
 		}
@@ -719,21 +732,64 @@ func (s *SSL) Put(records []any) ([][]byte, error) {
 		}
 	}
 	if s.e != nil && s.handshakeComplete() {
-		for _, b := range bufs {
-			if _, err := s.e.conn.Write(b); err != nil {
-				return s.output(), s.fail(fmt.Errorf("%w: %w", ErrSSL, err))
-			}
+		if err := s.write(records, total); err != nil {
+			return s.output(), err
 		}
 		return s.output(), nil
 	}
-	for _, b := range bufs {
+	for _, r := range records {
+		var b []byte
+		switch v := r.(type) {
+		case []byte:
+			b = append([]byte(nil), v...)
+		case string:
+			b = []byte(v)
+		}
+		if len(b) == 0 {
+			continue
+		}
 		if s.queueLen+len(b) > s.sh.opts.MaxBuffer {
 			return s.output(), fmt.Errorf("%w: ssl: more than %d bytes queued before the handshake", ErrTooLong, s.sh.opts.MaxBuffer)
 		}
-		s.queue = append(s.queue, append([]byte(nil), b...))
+		s.queue = append(s.queue, b)
 		s.queueLen += len(b)
 	}
 	return s.output(), nil
+}
+
+// write encrypts records ([]byte or string, total bytes in all) once the
+// handshake is complete, each into one TLS record or more. It tells the
+// engine how much output to expect first, so that short records share
+// one output buffer (see sslMemConn.Write).
+func (s *SSL) write(records []any, total int) error {
+	if total == 0 {
+		return nil
+	}
+	// crypto/tls starts a connection with small records and switches to
+	// full ones after 128 KiB (its dynamic record sizing).
+	per := tlsSmallRecord
+	if s.sent >= 128<<10 {
+		per = tlsMaxPlaintext
+	}
+	s.e.reserveOut(total + (total/per+len(records))*tlsMaxOverhead)
+	s.sent += total
+	for _, r := range records {
+		var err error
+		switch v := r.(type) {
+		case []byte:
+			if len(v) > 0 {
+				_, err = s.e.conn.Write(v)
+			}
+		case string:
+			if v != "" {
+				_, err = s.e.conn.Write([]byte(v))
+			}
+		}
+		if err != nil {
+			return s.fail(fmt.Errorf("%w: %w", ErrSSL, err))
+		}
+	}
+	return nil
 }
 
 func (s *SSL) output() [][]byte {
@@ -766,13 +822,13 @@ func (s *SSL) GetPending() [][]byte {
 	if s.e != nil {
 		e := s.e
 		e.mu.Lock()
-		out = append(out, e.plain...)
-		e.plain = nil
+		out = append(out, e.plain[e.plainHead:]...)
+		e.plain, e.plainHead = nil, 0
 		// Only a quiescent engine's in is well defined; between calls it
 		// always is.
 		if len(e.in) > 0 {
-			out = append(out, e.in)
-			e.in, e.unit = nil, 0
+			// The caller owns what it gets: the buffer is not reused.
+			out = append(out, e.takeInLocked())
 		}
 		e.mu.Unlock()
 	}
@@ -791,8 +847,9 @@ func (s *SSL) Clone() Filter {
 }
 
 // Close sends close_notify if the handshake completed (take it with
-// TakeOutput), stops the filter's goroutine and waits for it. Later
-// GetOne and Put return ErrSSLClosed. Closing twice is harmless.
+// TakeOutput) and ends the handshake coroutine if it still waits for
+// input. Later GetOne and Put return ErrSSLClosed.
+// Closing twice is harmless.
 func (s *SSL) Close() error {
 	if s.closed {
 		return nil
@@ -803,11 +860,12 @@ func (s *SSL) Close() error {
 		return nil
 	}
 	// tls.Conn.Close writes close_notify when the handshake is complete,
-	// then closes the in-memory conn, which ends the goroutine's Read.
-	// Its error only says the alert could not be sent on a connection
-	// that had already failed.
+	// then closes the in-memory conn; end lets a handshake still waiting
+	// for input fail and return. Close's error only says the alert could
+	// not be sent on a connection that had already failed.
 	_ = s.e.conn.Close()
-	<-s.e.done
+	s.e.end()
+	s.e.releaseIn()
 	s.cleanup.Stop()
 	return nil
 }

@@ -1,8 +1,8 @@
 package filter
 
 import (
-	"bytes"
 	"crypto/tls"
+	"iter"
 	"net"
 	"sync"
 	"time"
@@ -13,120 +13,232 @@ const (
 	tlsHeaderLen     = 5
 	tlsMaxCiphertext = 16384 + 2048 // the TLS 1.2 bound; TLS 1.3 is smaller
 	tlsMaxPlaintext  = 16384
+	// tlsMaxOverhead bounds what a record adds to its plaintext with the
+	// suites crypto/tls offers: header, explicit IV or nonce, MAC or tag,
+	// CBC padding, TLS 1.3's inner content type.
+	tlsMaxOverhead = 96
+	// tlsSmallRecord is a little under the plaintext of crypto/tls's
+	// smallest records, which it sends at the start of a connection
+	// (dynamic record sizing, about one TCP segment each).
+	tlsSmallRecord = 1024
+	// sslPoolMax is the largest input buffer that goes back to the pool.
+	sslPoolMax = 256 << 10
+	// sslBigWrite is the size from which a write gets a buffer of its
+	// own; sslMaxShared caps the buffer small writes share.
+	sslBigWrite  = 8 << 10
+	sslMaxShared = 32 << 10
 )
 
-// sslEngine runs one tls.Conn on a goroutine over an in-memory net.Conn
-// (sslMemConn). It is the one exception to "filters start no goroutines":
-// crypto/tls has no sans-I/O API, and a would-block error from the
-// underlying conn poisons a tls.Conn for good, so its reads must block.
+// sslEngine runs one tls.Conn over an in-memory net.Conn (sslMemConn).
 //
-// Determinism comes from quiescence: the caller hands ciphertext over,
-// then waits (on cond, with no timer) until the goroutine has either
-// exited or is blocked in Read with no whole record to take. At that point
-// everything the input could produce (plaintext, handshake bytes, alerts)
-// has been produced, so what a filter call returns depends only on its
-// input, never on scheduling.
+// crypto/tls has no sans-I/O API, and any error from the underlying conn
+// during the handshake fails the handshake for good, so the handshake
+// must run where a read can wait for input. It runs in a coroutine
+// (iter.Pull): the memory conn's Read, finding no whole record, yields to
+// the filter's caller, and the next input resumes it. Only one of the two
+// ever runs, the switch is a direct hand-off that needs no scheduler, and
+// what a filter call returns depends only on its input. The coroutine is
+// the one exception to "filters start no goroutines", and it lives only
+// as long as the handshake: once the handshake is over (done or failed)
+// it returns. After a successful handshake the filter's caller decrypts
+// itself, calling tls.Conn.Read directly: the memory conn then answers a
+// read with no whole record with errSSLWouldBlock, a temporary
+// net.Error, which crypto/tls passes up without marking the connection
+// broken (crypto/tls's readRecordOrCCS). Put encrypts on the caller's
+// goroutine at all times.
 //
-// The goroutine refers to the engine, never to the SSL that owns it, so a
-// runtime cleanup on the SSL can stop it if the SSL is dropped unclosed.
+// The coroutine refers to the engine, never to the SSL that owns it, so a
+// runtime cleanup on the SSL can end it if the SSL is dropped unclosed.
 type sslEngine struct {
-	mu   sync.Mutex
-	cond sync.Cond
+	// mu guards what the methods that report on the connection read;
+	// the coroutine and the caller never run at once.
+	mu sync.Mutex
 
-	in      []byte   // ciphertext not yet read by crypto/tls
-	unit    int      // bytes left of the unit crypto/tls is being given
-	waiting bool     // the goroutine is blocked in Read with nothing to take
-	closed  bool     // the in-memory conn is closed
-	out     [][]byte // ciphertext crypto/tls wrote, for TakeOutput or Put
+	// in is the ciphertext not yet read by crypto/tls. It lives in inBuf,
+	// a buffer from sslInPool that the engine holds while it has input
+	// and gives back when in is empty, so that feeding input allocates
+	// nothing in the steady state and an idle connection holds no
+	// buffer.
+	in     []byte
+	inBuf  *sslBuf
+	unit   int  // bytes left of the unit crypto/tls is being given
+	closed bool // the in-memory conn is closed
+	// out is the ciphertext crypto/tls wrote, for TakeOutput or Put,
+	// handed over (not copied) when taken. Small writes share a buffer;
+	// see Write.
+	out     [][]byte
+	outHint int // bytes Put is about to write, to size shared buffers
 
-	started  bool
-	exited   bool
-	hsDone   bool
-	hsFailed bool
-	err      error    // why the goroutine exited (io.EOF: close_notify)
-	plain    [][]byte // decrypted records not yet returned by GetOne
-	peer     *sslPeer // set by the verify callback during the handshake
-	state    tls.ConnectionState
+	running   bool // the handshake coroutine has not returned
+	direct    bool // the handshake succeeded: reads no longer wait
+	exited    bool // the connection ended: handshake failure, error, EOF
+	hsDone    bool
+	hsFailed  bool
+	err       error    // why the connection ended (io.EOF: close_notify)
+	plain     [][]byte // plain[plainHead:]: records not yet returned by GetOne
+	plainHead int
+	peer      *sslPeer // set by the verify callback during the handshake
+	state     tls.ConnectionState
 
 	conn *tls.Conn
-	done chan struct{}
+	// resume runs the handshake coroutine until it wants input or
+	// returns; stop makes its pending read fail and lets it return.
+	resume func() (struct{}, bool)
+	stop   func()
+	yield  func(struct{}) bool // the coroutine's; used by sslMemConn.Read
 }
 
-func newSSLEngine() *sslEngine {
-	e := &sslEngine{done: make(chan struct{})}
-	e.cond.L = &e.mu
-	return e
+func newSSLEngine() *sslEngine { return &sslEngine{} }
+
+// begin makes the handshake coroutine; it starts at the first feed.
+func (e *sslEngine) begin() {
+	e.running = true
+	e.resume, e.stop = iter.Pull(e.run)
 }
 
-// run is the engine's goroutine: the handshake, then one Read per record.
-func (e *sslEngine) run() {
-	defer close(e.done)
+// run is the handshake coroutine.
+func (e *sslEngine) run(yield func(struct{}) bool) {
+	e.yield = yield
 	err := e.conn.Handshake()
 	var st tls.ConnectionState
 	if err == nil {
 		st = e.conn.ConnectionState()
 	}
 	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.running = false
 	if err != nil {
 		e.err, e.hsFailed, e.exited = err, true, true
-		e.cond.Broadcast()
-		e.mu.Unlock()
 		return
 	}
-	e.hsDone, e.state = true, st
-	e.mu.Unlock()
+	e.hsDone, e.direct, e.state = true, true, st
+}
 
-	// A Read returns at most one record's plaintext (tls.Conn.Read drains
-	// one record before reading the next), so each element of plain is
-	// one TLS record, like the original's one SSL_read per get_one.
-	buf := make([]byte, tlsMaxPlaintext)
-	for {
-		n, err := e.conn.Read(buf)
-		e.mu.Lock()
-		if n > 0 {
-			e.plain = append(e.plain, bytes.Clone(buf[:n]))
+// sslBuf is a pooled buffer.
+type sslBuf struct{ b []byte }
+
+var (
+	// sslInPool holds input buffers that no engine uses.
+	sslInPool sync.Pool
+	// sslPlainPool holds scratch buffers for one record's plaintext.
+	sslPlainPool = sync.Pool{New: func() any { return &sslBuf{make([]byte, tlsMaxPlaintext)} }}
+)
+
+// appendInLocked adds ciphertext to in. The caller holds mu; the
+// handshake coroutine, if any, is suspended.
+func (e *sslEngine) appendInLocked(chunks [][]byte, total int) {
+	if total == 0 {
+		return
+	}
+	if e.inBuf == nil {
+		if b, ok := sslInPool.Get().(*sslBuf); ok {
+			e.inBuf = b
+		} else {
+			e.inBuf = &sslBuf{}
 		}
-		if err != nil {
-			e.err, e.exited = err, true
-			e.cond.Broadcast()
-			e.mu.Unlock()
-			return
+	}
+	if len(e.in) == 0 {
+		e.in = e.inBuf.b[:0]
+	}
+	if need := len(e.in) + total; cap(e.in) < need {
+		// Move what is left (at most a record, normally) to the front
+		// of inBuf, or to a bigger buffer.
+		if cap(e.inBuf.b) < need {
+			e.inBuf.b = make([]byte, 0, max(need, 2*cap(e.inBuf.b), 4096))
 		}
-		e.mu.Unlock()
+		e.in = append(e.inBuf.b[:0], e.in...)
+	}
+	for _, c := range chunks {
+		e.in = append(e.in, c...)
 	}
 }
 
-// feed appends ciphertext for crypto/tls and waits until the goroutine is
-// quiescent. The engine owns chunks afterwards. Called from the filter's
-// caller only.
-func (e *sslEngine) feed(chunks [][]byte) {
+// releaseIn gives the input buffer back to the pool if nothing is left
+// in it and the handshake coroutine is gone (it reads in while it runs).
+func (e *sslEngine) releaseIn() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if !e.exited && !e.closed {
-		total := 0
-		for _, c := range chunks {
-			total += len(c)
-		}
-		switch {
-		case total == 0:
-		case len(e.in) == 0 && len(chunks) == 1:
-			e.in = chunks[0] // the filter's own copy: take it, don't copy it again
-		default:
-			in := make([]byte, len(e.in), len(e.in)+total)
-			copy(in, e.in)
-			for _, c := range chunks {
-				in = append(in, c...)
-			}
-			e.in = in
-		}
-		if total > 0 {
-			e.waiting = false
-		}
-		e.cond.Broadcast()
+	if e.running || len(e.in) > 0 || e.inBuf == nil {
+		return
 	}
-	for !e.waiting && !e.exited {
-		e.cond.Wait()
+	if cap(e.inBuf.b) <= sslPoolMax {
+		sslInPool.Put(e.inBuf)
 	}
+	e.in, e.inBuf = nil, nil
+}
+
+// takeInLocked hands in to the caller, who owns it from now on.
+func (e *sslEngine) takeInLocked() []byte {
+	in := e.in
+	e.in, e.inBuf, e.unit = nil, nil, 0
+	return in
+}
+
+// feed appends ciphertext for crypto/tls and, while the handshake
+// coroutine runs, resumes it until it wants more input or returns.
+// Called from the filter's caller only.
+func (e *sslEngine) feed(chunks [][]byte) {
+	total := 0
+	for _, c := range chunks {
+		total += len(c)
+	}
+	e.mu.Lock()
+	e.appendInLocked(chunks, total)
+	run := e.running && !e.closed
+	e.mu.Unlock()
+	if run {
+		e.resume()
+	}
+}
+
+// decrypt reads every whole record in, after the handshake, on the
+// caller's goroutine, and queues the plaintext for GetOne. It stops at
+// the first record that is not whole, at close_notify (err io.EOF) or
+// at an error, which ends the connection.
+func (e *sslEngine) decrypt() {
+	var scratch *sslBuf
+	defer func() {
+		if scratch != nil {
+			sslPlainPool.Put(scratch)
+		}
+	}()
+	for {
+		e.mu.Lock()
+		more := e.direct && !e.exited && !e.closed && e.deliverableLocked() > 0
+		e.mu.Unlock()
+		if !more {
+			return
+		}
+		if scratch == nil {
+			scratch = sslPlainPool.Get().(*sslBuf)
+		}
+		// crypto/tls returns at most one record's plaintext per Read
+		// (it drains a record before reading the next), so each element
+		// of plain is one TLS record, like the original's one SSL_read
+		// per get_one. It is read into a scratch buffer that stays in
+		// cache and copied out at its exact size: an append, which
+		// does not zero the new memory first as make would.
+		n, err := e.conn.Read(scratch.b)
+		e.mu.Lock()
+		if n > 0 {
+			e.plain = append(e.plain, append([]byte(nil), scratch.b[:n]...))
+		}
+		if err != nil && err != errSSLWouldBlock {
+			e.err, e.exited = err, true
+		}
+		e.mu.Unlock()
+		if err != nil {
+			return
+		}
+	}
+}
+
+// reserveOut says that about n bytes of output are coming, so that
+// Write sizes the buffer it starts for small records to hold them all.
+func (e *sslEngine) reserveOut(n int) {
+	e.mu.Lock()
+	e.outHint = n
+	e.mu.Unlock()
 }
 
 // takeOut returns and forgets what crypto/tls wrote.
@@ -134,17 +246,26 @@ func (e *sslEngine) takeOut() [][]byte {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	out := e.out
-	e.out = nil
+	e.out, e.outHint = nil, 0
 	return out
 }
 
-// shutdown closes the in-memory conn, which makes the goroutine's Read
-// fail and the goroutine return. It does not wait.
+// shutdown closes the in-memory conn, so that a pending or later Read
+// fails.
 func (e *sslEngine) shutdown() {
 	e.mu.Lock()
 	e.closed = true
-	e.cond.Broadcast()
 	e.mu.Unlock()
+}
+
+// end closes the in-memory conn and lets the handshake coroutine, if it
+// still waits for input, fail and return. The runtime cleanup of an SSL
+// dropped unclosed calls it too.
+func (e *sslEngine) end() {
+	e.shutdown()
+	if e.stop != nil {
+		e.stop()
+	}
 }
 
 // deliverableLocked returns how many bytes of in crypto/tls may read now.
@@ -177,6 +298,17 @@ func (e *sslEngine) deliverableLocked() int {
 	return tlsHeaderLen + n
 }
 
+// sslWouldBlockError is what the memory conn's Read returns after the
+// handshake when no whole record is buffered. It is temporary, so
+// crypto/tls returns it from Read without failing the connection.
+type sslWouldBlockError struct{}
+
+func (sslWouldBlockError) Error() string   { return "filter: ssl: no whole record buffered" }
+func (sslWouldBlockError) Timeout() bool   { return true }
+func (sslWouldBlockError) Temporary() bool { return true }
+
+var errSSLWouldBlock net.Error = sslWouldBlockError{}
+
 // sslMemConn is the net.Conn under the engine's tls.Conn.
 type sslMemConn struct{ e *sslEngine }
 
@@ -202,16 +334,20 @@ func (m sslMemConn) Read(p []byte) (int, error) {
 			}
 			k := copy(p, e.in[:min(len(p), e.unit)])
 			e.in = e.in[k:]
-			if len(e.in) == 0 {
-				e.in = nil
-			}
 			e.unit -= k
-			e.waiting = false
 			return k, nil
 		}
-		e.waiting = true
-		e.cond.Broadcast()
-		e.cond.Wait()
+		if e.direct {
+			return 0, errSSLWouldBlock
+		}
+		// The handshake wants input: back to the filter's caller until
+		// the next feed. A false yield is stop: give up.
+		e.mu.Unlock()
+		more := e.yield(struct{}{})
+		e.mu.Lock()
+		if !more {
+			return 0, net.ErrClosed
+		}
 	}
 }
 
@@ -222,9 +358,22 @@ func (m sslMemConn) Write(p []byte) (int, error) {
 	if e.closed {
 		return 0, net.ErrClosed
 	}
-	// crypto/tls reuses p; one copy per write (a record, or a flight of
-	// handshake messages) avoids regrowing one big buffer.
-	e.out = append(e.out, bytes.Clone(p))
+	// crypto/tls reuses p, so it is copied. A small write (a handshake
+	// message, a short record) goes into the last buffer if it fits, or
+	// a new one sized for what Put announced, so a Put of many short
+	// records makes one buffer. A big record gets a buffer of its own:
+	// allocations up to 32 KiB come from the per-P caches and reuse
+	// memory the GC freed, where one buffer for a whole 64 KiB Put would
+	// be a large allocation, fresh pages every time.
+	if k := len(e.out); k > 0 && cap(e.out[k-1])-len(e.out[k-1]) >= len(p) {
+		e.out[k-1] = append(e.out[k-1], p...)
+	} else if len(p) >= sslBigWrite {
+		e.out = append(e.out, append([]byte(nil), p...))
+	} else {
+		b := make([]byte, 0, min(max(e.outHint, len(p)), sslMaxShared))
+		e.out = append(e.out, append(b, p...))
+	}
+	e.outHint = max(e.outHint-len(p), 0)
 	return len(p), nil
 }
 
@@ -236,8 +385,8 @@ func (m sslMemConn) Close() error {
 func (sslMemConn) LocalAddr() net.Addr  { return sslAddr{} }
 func (sslMemConn) RemoteAddr() net.Addr { return sslAddr{} }
 
-// Deadlines mean nothing here: Write never blocks, and Read blocks only
-// until the filter's caller feeds input or closes.
+// Deadlines mean nothing here: Write never blocks, and Read waits only
+// during the handshake, until the filter's caller feeds input or closes.
 func (sslMemConn) SetDeadline(time.Time) error      { return nil }
 func (sslMemConn) SetReadDeadline(time.Time) error  { return nil }
 func (sslMemConn) SetWriteDeadline(time.Time) error { return nil }

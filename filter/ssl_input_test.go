@@ -308,14 +308,15 @@ func TestSSLClone(t *testing.T) {
 }
 
 // TestSSLDroppedWithoutClose checks the safety net: an SSL that is
-// dropped without Close has its goroutine stopped when it is collected.
+// dropped without Close mid-handshake has its coroutine ended when it is
+// collected.
 func TestSSLDroppedWithoutClose(t *testing.T) {
 	func() {
 		f, err := filter.NewSSL(filter.SSLOptions{Client: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(f.TakeOutput()) == 0 { // starts the goroutine
+		if len(f.TakeOutput()) == 0 { // starts the handshake coroutine
 			t.Fatal("no ClientHello")
 		}
 	}()
@@ -323,4 +324,44 @@ func TestSSLDroppedWithoutClose(t *testing.T) {
 	runtime.GC()
 	// goleak retries with backoff while the cleanup runs.
 	goleak.VerifyNone(t)
+}
+
+// TestSSLNoGoroutineAfterHandshake checks that the filter's handshake
+// coroutine lives only as long as the handshake: once it is done, records are
+// decrypted and encrypted on the caller's goroutine, with nothing left
+// running even before Close, and data still flows both ways, in whole
+// records and in pieces.
+func TestSSLNoGoroutineAfterHandshake(t *testing.T) {
+	for _, tls12 := range []bool{false, true} {
+		t.Run(map[bool]string{false: "TLS1.3", true: "TLS1.2"}[tls12], func(t *testing.T) {
+			so := serverOpts(t)
+			so.TLS12 = tls12
+			server := mustSSL(t, so)
+			client := mustSSL(t, filter.SSLOptions{Client: true})
+			w := handshake(t, client, server)
+			if !server.HandshakeDone() || !client.HandshakeDone() {
+				t.Fatal("handshake did not complete")
+			}
+			goleak.VerifyNone(t)
+			big := bytes.Repeat([]byte("0123456789abcdef"), 5000)
+			w.put(t, w.a, big)
+			ct := bytes.Join(w.toB, nil)
+			w.toB = nil
+			for i := 0; i < len(ct); i += 777 { // pieces that cut records
+				w.b.deliver([][]byte{ct[i:min(i+777, len(ct))]})
+			}
+			w.put(t, w.b, "reply")
+			w.run(t)
+			if w.a.err != nil || w.b.err != nil {
+				t.Fatalf("errors: client %v, server %v", w.a.err, w.b.err)
+			}
+			if got := w.b.text(); got != string(big) {
+				t.Errorf("server got %d bytes, want the %d sent", len(got), len(big))
+			}
+			if got := w.a.text(); got != "reply" {
+				t.Errorf("client got %q, want %q", got, "reply")
+			}
+			goleak.VerifyNone(t)
+		})
+	}
 }

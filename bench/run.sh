@@ -199,6 +199,16 @@ for r in "${rows[@]}"; do echo "$r"; done
 echo "raw: echo: perl[${E[perl]}] ours[${E[ours]}] plain[${E[plain]}]"
 [[ $tcp_perl_note != *skipped ]] || echo "note: $tcp_perl_note"
 
+# The component comparisons have scripts of their own, each against its
+# real-world peer and plain Go in one run.
+for script in bench/ssl.sh bench/socks.sh; do
+	if [[ -f $script ]]; then
+		echo
+		echo "== $script"
+		bash "$script" || echo "note: $script exited with status $?"
+	fi
+done
+
 # The micro-benchmarks, as `go test -run XXX -bench . -benchtime 1000000x
 # ./kernel/`. The test binary is built first and run directly so that the
 # time bound stops the benchmark process itself, not just the go command.

@@ -98,11 +98,14 @@ func (c *core) testIdleLocked() {
 // held on entry and on return. It returns false when the loop should end.
 func (c *core) waitDue() bool {
 	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
+	ok := c.waitDueWith(&timer)
+	if timer != nil {
+		timer.Stop()
+	}
+	return ok
+}
+
+func (c *core) waitDueWith(tp **time.Timer) bool {
 	for {
 		if c.stopReq {
 			c.stopReq = false
@@ -130,14 +133,14 @@ func (c *core) waitDue() bool {
 		if wait < 0 {
 			<-c.wake
 		} else {
-			if timer == nil {
-				timer = time.NewTimer(wait)
+			if *tp == nil {
+				*tp = time.NewTimer(wait)
 			} else {
-				timer.Reset(wait)
+				(*tp).Reset(wait)
 			}
 			select {
 			case <-c.wake:
-			case <-timer.C:
+			case <-(*tp).C:
 			}
 		}
 		c.qmu.Lock()
@@ -150,9 +153,16 @@ func (c *core) waitDue() bool {
 // held on entry and on return, and released around each handler.
 func (c *core) runBatch() {
 	running.Store(c.root)
-	now := int64(c.now())
-	if now > c.clock {
-		c.clock = now
+	// The clock matters only to timers: with none queued, the cached
+	// reading stands in for now (a timer set during the batch reads the
+	// clock itself), which saves a clock read per batch, and a batch per
+	// event is what a ping-pong of posts is.
+	now := c.clock
+	if len(c.q.timers) > 0 {
+		now = int64(c.now())
+		if now > c.clock {
+			c.clock = now
+		}
 	}
 	cutoff := c.seq
 	for {
@@ -178,9 +188,11 @@ func (c *core) runBatch() {
 		c.qmu.Lock()
 		c.recycle(e)
 	}
-	c.qmu.Unlock()
-	c.sweep(nil)
-	c.qmu.Lock()
+	if len(c.marked) > 0 {
+		c.qmu.Unlock()
+		c.sweep(nil)
+		c.qmu.Lock()
+	}
 }
 
 // isDue says whether e belongs to the batch that started at now, when the

@@ -188,11 +188,28 @@ func (c *core) runBatch() {
 		c.qmu.Lock()
 		c.recycle(e)
 	}
-	if len(c.marked) > 0 {
+	if len(c.marked) > 0 && c.anyCollectableLocked() {
 		c.qmu.Unlock()
 		c.sweep(nil)
 		c.qmu.Lock()
 	}
+}
+
+// anyCollectableLocked says whether a marked session still has nothing;
+// when none has (a session marked as its last event was taken, then given
+// a new one by its handler: every event of a ping-pong), the marks are
+// dropped at once, without the sweep's locking. qmu must be held.
+func (c *core) anyCollectableLocked() bool {
+	for i, s := range c.marked {
+		if s.markGen == c.markGen && int(s.markIdx) == i && s.refs < 1 && s.pev.Load() == 0 && !s.dead {
+			return true
+		}
+	}
+	clear(c.marked)
+	c.marked = c.marked[:0]
+	c.nmarked.Store(0)
+	c.markGen++
+	return false
 }
 
 // isDue says whether e belongs to the batch that started at now, when the

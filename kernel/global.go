@@ -49,7 +49,9 @@ func Signal(dest any, signal string, args ...any) error {
 
 // Current returns the kernel whose handler is running on this program's
 // POE-faithful loop, as a view of the session being dispatched; outside
-// handlers it returns Default(). session.Create uses it when no kernel is
+// handlers it returns Default(). While a Parallel kernel runs, it returns
+// that kernel's root: sessions run at once there, so a handler that wants
+// its session as the parent passes e.Kernel. session.Create uses it when no kernel is
 // given, so that sessions created in a handler join that handler's kernel.
 func Current() *Kernel {
 	if k := running.Load(); k != nil {

@@ -246,6 +246,11 @@ func (c *core) runParallel() error {
 	done := p.done
 	p.doneMu.Unlock()
 	p.quit = make(chan struct{})
+	// Sessions created with no kernel given join this one (Current); in
+	// Parallel mode their parent is the kernel, as there is no single
+	// active session to find: handlers pass e.Kernel to have one.
+	prev := running.Swap(c.root)
+	defer running.CompareAndSwap(c.root, prev)
 	c.running = true
 	c.sig.watchKernel(c, "IDLE")
 	p.pool.start()

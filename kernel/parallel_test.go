@@ -350,3 +350,30 @@ func TestParallelManyTimersFire(t *testing.T) {
 		t.Errorf("%d timers fired, want %d", got, n)
 	}
 }
+
+// A session created with no kernel given, from a handler of a running
+// Parallel kernel, joins that kernel (with the kernel as its parent).
+func TestParallelCurrentIsTheRunningKernel(t *testing.T) {
+	k := kernel.New(kernel.Parallel())
+	var got atomic.Value
+	create(t, k, kernel.States{
+		"_start": func(e *kernel.Event) any { e.Kernel.Yield("spawn"); return nil },
+		"spawn": func(e *kernel.Event) any {
+			s, err := kernel.Current().CreateSession(kernel.SessionSpec{States: kernel.States{
+				"_start": func(e *kernel.Event) any { return nil },
+			}})
+			if err != nil || s == nil {
+				t.Errorf("CreateSession through Current() = %v, %v", s, err)
+				return nil
+			}
+			got.Store(s.Kernel().ID())
+			return nil
+		},
+	})
+	if err := runWithin(t, k, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := got.Load().(string); id != k.ID() {
+		t.Errorf("the session made through Current() is on kernel %q, want the running one %q", id, k.ID())
+	}
+}

@@ -50,8 +50,15 @@
 // ErrDeadlock. Timers, aliases, signals, GC, parent/child events, DIE and
 // Stop keep their meaning; IDLE fires when no event is pending anywhere.
 // Use e.Kernel (not the package functions or the root kernel) in handlers:
-// it carries the handler's call chain. Session IDs are assigned in
-// creation order; RunOneTimeslice does nothing.
+// it carries the handler's call chain, and it is how a session created in
+// a handler (session.Options.Kernel) gets that handler's session as its
+// parent. Session IDs are assigned in creation order; RunOneTimeslice does
+// nothing. A session that nothing holds is collected once no handler runs
+// in it: the sweep decides holding the session's execution lock.
+//
+// The environment variable POE_KERNEL=parallel (ModeEnv) makes New build
+// Parallel kernels unless their options say Serial, so that a program or
+// a test suite runs on every core unchanged.
 //
 // # Goroutines
 //

@@ -6,6 +6,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/seed02617006/poe/filter"
@@ -124,8 +125,10 @@ const (
 	// a record in between; past it the wheel stops reading, so a filter
 	// that can only fail does not spin.
 	maxFilterErrors = 64
-	// maxWrite bounds the bytes handed to one write (writev).
+	// maxWrite bounds the bytes handed to one write (writev), and
+	// maxIovec the chunks, to Linux's IOV_MAX.
 	maxWrite = 256 << 10
+	maxIovec = 1024
 	// maxEmptyReads is how many reads in a row may return nothing and no
 	// error before the reader gives up with io.ErrNoProgress, as bufio
 	// does, instead of spinning on a broken io.Reader.
@@ -148,17 +151,20 @@ type ReadWrite struct {
 	out  io.Writer
 
 	// Handler-side state: touched only by the session's handlers.
+	idv        any // id as an event argument, boxed once
 	inF, outF  filter.Filter
 	inSender   filter.Sender // inF as a Sender, or nil
 	outSender  filter.Sender
 	draining   bool
-	wakeLater  bool      // Put during drain: wake the writer when drain ends
+	dirty      bool      // in the session's flush list
 	inShut     bool      // ShutdownInput was called
 	readerGone bool      // the reader has ended (its last notice arrived)
 	readDone   bool      // nothing more will be read or reported
 	endPending *rwNotice // EOF or read error held back by PauseInput
 	writeDone  bool      // output shut down and flushed, or failed
 	one        [][]byte  // GetOneStart's argument, reused
+	recs       []any     // Put's records, reused
+	chunks     [][]byte  // Put's chunks, reused
 	drainNote  rwNotice
 
 	// Shared with the goroutines.
@@ -170,7 +176,9 @@ type ReadWrite struct {
 	wake     chan struct{} // the reader may re-check paused
 	rwg, wwg sync.WaitGroup
 
-	// The output buffer, guarded by mu; the writer goroutine drains it.
+	// The output buffer, guarded by mu. The session writes it itself
+	// when a delivery ends and the socket takes it all (flushInline);
+	// the writer goroutine writes what is left.
 	mu      sync.Mutex
 	q       [][]byte // q[qh:] waits to be written
 	qh      int
@@ -181,7 +189,14 @@ type ReadWrite struct {
 	lowMk   int
 	shutOut bool // ShutdownOutput asked: close the write side when flushed
 	wfailed bool // a write failed: discard further output
+	wbusy   bool // a write is under way (the writer's or the session's)
 	wwake   chan struct{}
+
+	// For the session's own writes: the socket, or nil when only the
+	// writer goroutine may write; scratch space.
+	raw     syscall.RawConn
+	scratch rawScratch
+	ibatch  [][]byte
 }
 
 // rwChunk is one read: the reader fills buf[:n] and posts the chunk; the
@@ -192,7 +207,8 @@ type rwChunk struct {
 	n   int
 }
 
-func (c *rwChunk) deliver() { c.w.gotChunk(c) }
+func (c *rwChunk) deliver()         { c.w.gotChunk(c) }
+func (c *rwChunk) ioState() *sessIO { return c.w.o.io }
 
 type rwKind uint8
 
@@ -214,7 +230,8 @@ type rwNotice struct {
 	err     error
 }
 
-func (n *rwNotice) deliver() { n.w.gotNotice(n) }
+func (n *rwNotice) deliver()         { n.w.gotNotice(n) }
+func (n *rwNotice) ioState() *sessIO { return n.w.o.io }
 
 // NewReadWrite makes a ReadWrite wheel owned by the session whose handler
 // calls it (k is e.Kernel). It returns an error for inconsistent options,
@@ -230,6 +247,7 @@ func NewReadWrite(k *kernel.Kernel, opts ReadWriteOptions) (*ReadWrite, error) {
 	}
 	w := &ReadWrite{
 		id:     NewID(),
+		raw:    rawWriter(out),
 		o:      own,
 		opts:   o,
 		in:     in,
@@ -244,6 +262,7 @@ func NewReadWrite(k *kernel.Kernel, opts ReadWriteOptions) (*ReadWrite, error) {
 		lowMk:  o.LowMark,
 		one:    make([][]byte, 1),
 	}
+	w.idv = w.id
 	w.drainNote = rwNotice{w: w, kind: rwDrain}
 	w.inSender, _ = w.inF.(filter.Sender)
 	w.outSender, _ = w.outF.(filter.Sender)
@@ -348,13 +367,7 @@ func (w *ReadWrite) drain() {
 		return
 	}
 	w.draining = true
-	defer func() {
-		w.draining = false
-		if w.wakeLater {
-			w.wakeLater = false
-			w.wakeWriter()
-		}
-	}()
+	defer func() { w.draining = false }()
 	errs := 0
 	var last error
 	for !w.closed.Load() && !w.paused.Load() && !w.inShut {
@@ -372,7 +385,7 @@ func (w *ReadWrite) drain() {
 			last = err
 			errs++
 			num, str := Errno(err)
-			w.o.call(w.opts.ErrorEvent, "read", num, str, w.id)
+			w.o.call(w.opts.ErrorEvent, "read", num, str, w.idv)
 			if errs >= maxFilterErrors {
 				w.ShutdownInput()
 			}
@@ -383,7 +396,7 @@ func (w *ReadWrite) drain() {
 		}
 		errs = 0
 		for _, r := range recs {
-			w.o.call(w.opts.InputEvent, r, w.id)
+			w.o.call(w.opts.InputEvent, r, w.idv)
 		}
 	}
 	if w.endPending != nil && !w.paused.Load() && !w.closed.Load() {
@@ -426,25 +439,25 @@ func (w *ReadWrite) gotNotice(n *rwNotice) {
 		}
 		w.gotReadEnd(n.err)
 	case rwHigh:
-		w.o.call(w.opts.HighEvent, w.id)
+		w.o.call(w.opts.HighEvent, w.idv)
 	case rwWrote:
 		if n.low {
-			w.o.call(w.opts.LowEvent, w.id)
+			w.o.call(w.opts.LowEvent, w.idv)
 		}
 		if n.flushed && !w.closed.Load() && w.GetDriverOutOctets() == 0 {
-			w.o.call(w.opts.FlushedEvent, w.id)
+			w.o.call(w.opts.FlushedEvent, w.idv)
 		}
 	case rwWriteError:
 		w.writeDone = true
 		num, str := Errno(n.err)
-		w.o.call(w.opts.ErrorEvent, "write", num, str, w.id)
+		w.o.call(w.opts.ErrorEvent, "write", num, str, w.idv)
 		w.maybeRelease()
 	case rwWriterDone:
 		w.writeDone = true
 		w.maybeRelease()
 	case rwPutError:
 		num, str := Errno(n.err)
-		w.o.call(w.opts.ErrorEvent, "write", num, str, w.id)
+		w.o.call(w.opts.ErrorEvent, "write", num, str, w.idv)
 	}
 }
 
@@ -458,7 +471,7 @@ func (w *ReadWrite) gotReadEnd(err error) {
 		return
 	}
 	num, str := Errno(err)
-	w.o.call(w.opts.ErrorEvent, "read", num, str, w.id)
+	w.o.call(w.opts.ErrorEvent, "read", num, str, w.idv)
 	w.maybeRelease()
 }
 
@@ -482,12 +495,30 @@ func (w *ReadWrite) Put(records ...any) bool {
 		return false
 	}
 	w.takeOutput(w.outSender)
-	chunks, err := w.outF.Put(records)
+	// The records are copied so that the caller's slice does not
+	// escape, and an Appender encodes onto reused space: a Put then
+	// allocates no more than the filter's chunks.
+	recs := append(w.recs[:0], records...)
+	var chunks [][]byte
+	var err error
+	ap, reuse := w.outF.(filter.Appender)
+	if reuse {
+		chunks, err = ap.AppendPut(w.chunks[:0], recs)
+	} else {
+		chunks, err = w.outF.Put(recs)
+	}
+	clear(recs)
+	w.recs = recs[:0]
 	if err != nil {
 		_ = w.o.post(&rwNotice{w: w, kind: rwPutError, err: err})
 		return false
 	}
-	return w.enqueue(chunks)
+	above := w.enqueue(chunks)
+	if reuse && cap(chunks) <= 64 {
+		clear(chunks)
+		w.chunks = chunks[:0]
+	}
+	return above
 }
 
 // enqueue adds encoded chunks to the output buffer and wakes the writer.
@@ -514,15 +545,58 @@ func (w *ReadWrite) enqueue(chunks [][]byte) bool {
 		_ = w.o.post(&rwNotice{w: w, kind: rwHigh})
 	}
 	w.mu.Unlock()
-	if w.draining {
-		// Records put by input handlers go out together when the
-		// chunk has been parsed: one writev instead of one per record,
-		// as POE flushes once its handlers return to the select loop.
-		w.wakeLater = true
+	if st := w.o.io; st.depth > 0 {
+		// Records put while a notice is delivered go out together
+		// when it ends: one write instead of one per record, as POE
+		// flushes once its handlers return to the select loop.
+		if !w.dirty {
+			w.dirty = true
+			st.dirty = append(st.dirty, w)
+		}
 	} else {
 		w.wakeWriter()
 	}
 	return above
+}
+
+// flushInline is the session's flush: with no write under way, it
+// writes the queued output itself, without waiting, and leaves to the
+// writer goroutine only what the socket did not take. That spares a
+// goroutine switch per reply. Call it from the session's handlers.
+func (w *ReadWrite) flushInline() {
+	if w.closed.Load() {
+		return
+	}
+	if w.raw == nil {
+		w.wakeWriter()
+		return
+	}
+	w.mu.Lock()
+	if w.wbusy || w.wfailed || w.qh == len(w.q) {
+		// The writer goroutine is writing and goes on with the rest,
+		// or there is nothing to write.
+		w.mu.Unlock()
+		return
+	}
+	w.wbusy = true
+	batch := w.peekBatch(w.ibatch)
+	w.mu.Unlock()
+
+	n := writeNow(w.raw, batch, &w.scratch)
+	clear(batch)
+	w.ibatch = batch[:0]
+
+	w.mu.Lock()
+	w.wbusy = false
+	low, flushed := w.wroteLocked(n)
+	more := w.qh < len(w.q) || w.shutOut
+	w.mu.Unlock()
+	if more {
+		w.wakeWriter()
+	}
+	if low || flushed {
+		_ = w.o.post(&rwNotice{w: w, kind: rwWrote, low: low, flushed: flushed})
+	}
 }
 
 func (w *ReadWrite) wakeWriter() {
@@ -546,6 +620,12 @@ func (w *ReadWrite) writeLoop() {
 		}
 		for {
 			w.mu.Lock()
+			if w.wbusy {
+				// The session is writing; it wakes the writer
+				// again if the socket does not take everything.
+				w.mu.Unlock()
+				break
+			}
 			if w.qh == len(w.q) {
 				shut := w.shutOut
 				w.mu.Unlock()
@@ -556,8 +636,9 @@ func (w *ReadWrite) writeLoop() {
 				}
 				break
 			}
-			batch = w.takeBatch(batch)
+			batch = w.peekBatch(batch)
 			count := len(batch)
+			w.wbusy = true
 			w.mu.Unlock()
 
 			bufs := net.Buffers(batch)
@@ -566,6 +647,7 @@ func (w *ReadWrite) writeLoop() {
 			batch = batch[:0]
 
 			w.mu.Lock()
+			w.wbusy = false
 			if err != nil {
 				w.wfailed = true
 				w.q, w.qh, w.octets, w.msgs = nil, 0, 0, 0
@@ -575,13 +657,7 @@ func (w *ReadWrite) writeLoop() {
 				}
 				return
 			}
-			w.octets -= int(n)
-			w.msgs -= count
-			low := w.high && w.octets <= w.lowMk
-			if low {
-				w.high = false
-			}
-			flushed := w.octets == 0 && w.opts.FlushedEvent != ""
+			low, flushed := w.wroteLocked(int(n))
 			w.mu.Unlock()
 			if low || flushed {
 				if w.o.post(&rwNotice{w: w, kind: rwWrote, low: low, flushed: flushed}) != nil {
@@ -592,23 +668,43 @@ func (w *ReadWrite) writeLoop() {
 	}
 }
 
-// takeBatch moves the chunks of one write from the queue to batch: up to
-// maxWrite bytes, or LowMark's worth when marks are set, so the buffer
-// drains in steps and LowEvent comes while output is still queued, which
-// is what it is for; at least one chunk. mu must be held.
-func (w *ReadWrite) takeBatch(batch [][]byte) [][]byte {
+// peekBatch copies the chunks of one write from the head of the queue
+// to batch: up to maxWrite bytes, or LowMark's worth when marks are set,
+// so the buffer drains in steps and LowEvent comes while output is still
+// queued, which is what it is for; at least one chunk. They stay queued
+// until wroteLocked. mu must be held.
+func (w *ReadWrite) peekBatch(batch [][]byte) [][]byte {
 	limit := maxWrite
 	if w.lowMk > 0 {
 		limit = min(max(w.lowMk, minChunk), maxWrite)
 	}
 	end, size := w.qh, 0
-	for end < len(w.q) && (end == w.qh || size+len(w.q[end]) <= limit) {
+	for end < len(w.q) && (end == w.qh || size+len(w.q[end]) <= limit) && end-w.qh < maxIovec {
 		size += len(w.q[end])
 		end++
 	}
-	batch = append(batch[:0], w.q[w.qh:end]...)
-	clear(w.q[w.qh:end])
-	w.qh = end
+	return append(batch[:0], w.q[w.qh:end]...)
+}
+
+// wroteLocked takes n written bytes off the head of the queue and says
+// whether the buffer has drained to LowMark, and whether it is empty and
+// FlushedEvent is wanted. mu must be held.
+func (w *ReadWrite) wroteLocked(n int) (low, flushed bool) {
+	if n <= 0 {
+		return false, false
+	}
+	w.octets -= n
+	for n > 0 && w.qh < len(w.q) {
+		c := w.q[w.qh]
+		if n < len(c) {
+			w.q[w.qh] = c[n:]
+			break
+		}
+		n -= len(c)
+		w.q[w.qh] = nil
+		w.qh++
+		w.msgs--
+	}
 	switch {
 	case w.qh == len(w.q):
 		w.q, w.qh = w.q[:0], 0
@@ -620,7 +716,11 @@ func (w *ReadWrite) takeBatch(batch [][]byte) [][]byte {
 		clear(w.q[n:])
 		w.q, w.qh = w.q[:n], 0
 	}
-	return batch
+	low = w.high && w.octets <= w.lowMk
+	if low {
+		w.high = false
+	}
+	return low, w.octets == 0 && w.opts.FlushedEvent != ""
 }
 
 // closeWrite half-closes the output: CloseWrite on a socket; a separate
@@ -679,6 +779,49 @@ func (w *ReadWrite) SetOutputFilter(f filter.Filter) {
 	w.outF = f
 	w.outSender, _ = f.(filter.Sender)
 	w.takeOutput(w.outSender)
+}
+
+// Event changes the events the wheel emits, as POE's event method: pairs
+// of option name ("InputEvent", "ErrorEvent", "FlushedEvent", "HighEvent",
+// "LowEvent") and new event name. An empty name stops that event, except
+// InputEvent, which can only be renamed (PauseInput stops input). HighEvent
+// and LowEvent need the marks given at construction. It returns ErrOption
+// for an odd number of arguments, an unknown name or an InputEvent it
+// cannot apply, ErrMarks for marks that are missing; the pairs before the
+// bad one are applied.
+func (w *ReadWrite) Event(pairs ...string) error {
+	if len(pairs)%2 != 0 {
+		return fmt.Errorf("%w: Event takes name, event pairs", ErrOption)
+	}
+	for i := 0; i < len(pairs); i += 2 {
+		name, ev := pairs[i], pairs[i+1]
+		switch name {
+		case "InputEvent":
+			if (ev == "") != (w.opts.InputEvent == "") {
+				return fmt.Errorf("%w: InputEvent can be renamed, not added or removed", ErrOption)
+			}
+			w.opts.InputEvent = ev
+		case "ErrorEvent":
+			w.opts.ErrorEvent = ev
+		case "FlushedEvent":
+			// The writer reads it under mu, when the buffer empties.
+			w.mu.Lock()
+			w.opts.FlushedEvent = ev
+			w.mu.Unlock()
+		case "HighEvent", "LowEvent":
+			if w.highMk == 0 {
+				return fmt.Errorf("%w: %s without marks", ErrMarks, name)
+			}
+			if name == "HighEvent" {
+				w.opts.HighEvent = ev
+			} else {
+				w.opts.LowEvent = ev
+			}
+		default:
+			return fmt.Errorf("%w: unknown event option %q", ErrOption, name)
+		}
+	}
+	return nil
 }
 
 // GetInputFilter returns the input filter.

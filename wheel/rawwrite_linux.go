@@ -66,3 +66,27 @@ func writeNow(rc syscall.RawConn, bufs [][]byte, sc *rawScratch) int {
 	sc.iov = iov[:0]
 	return n
 }
+
+// rawReader returns in's raw connection when the reader may wait for
+// data before it takes a buffer (see ReadWrite.readRaw), or nil.
+func rawReader(in any) syscall.RawConn { return rawWriter(in) }
+
+// readNow reads from fd into a pooled buffer of size bytes. It returns
+// false, holding no buffer, when there is nothing to read yet.
+func readNow(fd uintptr, size int) (p *[]byte, n int, err error, ready bool) {
+	p = getBuf(size)
+	for {
+		n, err = syscall.Read(int(fd), *p)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err == syscall.EAGAIN {
+		putBuf(p)
+		return nil, 0, nil, false
+	}
+	if n < 0 {
+		n = 0
+	}
+	return p, n, err, true
+}

@@ -28,8 +28,35 @@ func rawWriter(out any) syscall.RawConn {
 	return rc
 }
 
-// rawScratch is writeNow's reusable space.
-type rawScratch struct{ iov []syscall.Iovec }
+// rawScratch is the reusable space of writeNow and spliceOut, which run
+// under the wheel's wbusy, one at a time; fn is built once, so a write
+// allocates nothing.
+type rawScratch struct {
+	iov []syscall.Iovec
+	n   int
+	fn  func(uintptr) bool
+
+	// spliceOut's
+	p     *pipe
+	want  int
+	wait  bool
+	serr  error
+	outFn func(uintptr) bool
+}
+
+// writev is writeNow's callback: one writev of iov.
+func (sc *rawScratch) writev(fd uintptr) bool {
+	for {
+		r, _, e := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&sc.iov[0])), uintptr(len(sc.iov)))
+		if e == syscall.EINTR {
+			continue
+		}
+		if e == 0 {
+			sc.n = int(r)
+		}
+		return true
+	}
+}
 
 // writeNow makes one writev of bufs on rc without waiting and returns the
 // bytes written. It reports no error: when the socket takes nothing (it
@@ -47,34 +74,40 @@ func writeNow(rc syscall.RawConn, bufs [][]byte, sc *rawScratch) int {
 			iov = append(iov, v)
 		}
 	}
-	n := 0
+	sc.iov, sc.n = iov, 0
 	if len(iov) > 0 {
-		_ = rc.Write(func(fd uintptr) bool {
-			for {
-				r, _, e := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
-				if e == syscall.EINTR {
-					continue
-				}
-				if e == 0 {
-					n = int(r)
-				}
-				return true
-			}
-		})
+		if sc.fn == nil {
+			sc.fn = sc.writev
+		}
+		_ = rc.Write(sc.fn)
 	}
 	clear(iov) // keep no pointers into the buffers
 	sc.iov = iov[:0]
-	return n
+	return sc.n
 }
 
 // rawReader returns in's raw connection when the reader may wait for
 // data before it takes a buffer (see ReadWrite.readRaw), or nil.
 func rawReader(in any) syscall.RawConn { return rawWriter(in) }
 
-// readNow reads from fd into a pooled buffer of size bytes. It returns
-// false, holding no buffer, when there is nothing to read yet.
-func readNow(fd uintptr, size int) (p *[]byte, n int, err error, ready bool) {
-	p = getBuf(size)
+// rawRead is the reader goroutine's state for readRaw and spliceIn; fn
+// and spliceFn are built once, so a read allocates nothing.
+type rawRead struct {
+	c        *rwChunk
+	n        int
+	err      error
+	fn       func(uintptr) bool
+	p        *pipe
+	spliceFn func(uintptr) bool
+}
+
+// read is readRaw's callback: it reads into a pooled buffer of c.size
+// bytes, and returns false, holding no buffer, when there is nothing to
+// read yet.
+func (r *rawRead) read(fd uintptr) bool {
+	p := getBuf(r.c.size)
+	var n int
+	var err error
 	for {
 		n, err = syscall.Read(int(fd), *p)
 		if err != syscall.EINTR {
@@ -83,10 +116,9 @@ func readNow(fd uintptr, size int) (p *[]byte, n int, err error, ready bool) {
 	}
 	if err == syscall.EAGAIN {
 		putBuf(p)
-		return nil, 0, nil, false
+		r.c.buf = nil
+		return false
 	}
-	if n < 0 {
-		n = 0
-	}
-	return p, n, err, true
+	r.c.buf, r.n, r.err = p, max(n, 0), err
+	return true
 }

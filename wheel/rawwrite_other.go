@@ -10,11 +10,17 @@ func rawWriter(any) syscall.RawConn { return nil }
 
 type rawScratch struct{}
 
+type rawRead struct {
+	c   *rwChunk
+	n   int
+	err error
+	fn  func(uintptr) bool
+}
+
+func (r *rawRead) read(uintptr) bool { return true }
+
 // rawReader returns nil: the reader reads through the handle.
 func rawReader(any) syscall.RawConn { return nil }
-
-// readNow is never called where rawReader returns nil.
-func readNow(uintptr, int) (*[]byte, int, error, bool) { return nil, 0, nil, true }
 
 // writeNow is never called where rawWriter returns nil.
 func writeNow(syscall.RawConn, [][]byte, *rawScratch) int { return 0 }

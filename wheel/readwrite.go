@@ -209,6 +209,7 @@ type ReadWrite struct {
 	// writer goroutine may write; scratch space.
 	raw     syscall.RawConn
 	rawIn   syscall.RawConn // the socket read, for readRaw; or nil
+	rd      rawRead         // readRaw's state, the reader goroutine's
 	scratch rawScratch
 	ibatch  [][]byte
 }
@@ -362,9 +363,15 @@ func (w *ReadWrite) readLoop() {
 			_ = w.o.post(&rwNotice{w: w, kind: rwReadEnd})
 			return
 		}
-		if dst := w.fwd.Load(); spliceOK && dst != nil && dst.raw != nil && w.rawIn != nil && w.posted.Load() == 0 {
-			// Forwarding between two sockets: splice (see pushPipe).
+		if dst := w.fwd.Load(); spliceOK && c.size == maxForward && dst != nil && dst.raw != nil && w.rawIn != nil && w.posted.Load() == 0 {
+			// Forwarding a stream that fills its reads, between two
+			// sockets: splice (see pushPipe). Small messages are
+			// cheaper read and written; a small splice goes back to
+			// that.
 			if p, n, err, ok := w.spliceIn(); ok {
+				if n < minChunk {
+					c.size = minChunk
+				}
 				if n > 0 {
 					w.fwdOctets.Add(int64(n))
 					dst.pushPipe(p, n, c)
@@ -440,13 +447,14 @@ func (w *ReadWrite) read(c *rwChunk) (int, error) {
 // buffer from the pool, so that a connection waiting for its peer holds
 // none.
 func (w *ReadWrite) readRaw(c *rwChunk) (int, error) {
-	var n int
-	var rerr error
-	err := w.rawIn.Read(func(fd uintptr) bool {
-		var ready bool
-		c.buf, n, rerr, ready = readNow(fd, c.size)
-		return ready
-	})
+	r := &w.rd
+	if r.fn == nil {
+		r.fn = r.read
+	}
+	r.c, r.n, r.err = c, 0, nil
+	err := w.rawIn.Read(r.fn)
+	n, rerr := r.n, r.err
+	r.c, r.err = nil, nil
 	switch {
 	case err != nil:
 		return 0, err
@@ -721,7 +729,7 @@ func (w *ReadWrite) flushInline() {
 		if p := w.q[w.qh].p; p != nil {
 			size = w.q[w.qh].pn
 			w.mu.Unlock()
-			n, _ = spliceOut(w.raw, p, size, false)
+			n, _ = spliceOut(w.raw, p, size, false, &w.scratch)
 		} else {
 			batch := w.peekBatch(w.ibatch[:0])
 			for _, b := range batch {
@@ -825,7 +833,7 @@ func (w *ReadWrite) writeLoop() {
 				w.wbusy = true
 				w.mu.Unlock()
 				var m int
-				m, err = spliceOut(w.raw, p, size, true)
+				m, err = spliceOut(w.raw, p, size, true, &w.scratch)
 				n = int64(m)
 			} else {
 				batch = w.peekBatch(batch[:0])

@@ -58,29 +58,17 @@ func getPipe() *pipe {
 // spliceIn waits for input on w's socket and moves up to maxForward
 // bytes of it into a pooled pipe. It returns the pipe (nil at EOF or on
 // error) and the bytes in it. ok is false when no pipe could be made:
-// the caller then reads the ordinary way.
+// the caller then reads the ordinary way. Only the reader goroutine
+// calls it.
 func (w *ReadWrite) spliceIn() (p *pipe, n int, err error, ok bool) {
-	var serr error
-	rerr := w.rawIn.Read(func(fd uintptr) bool {
-		if p = getPipe(); p == nil {
-			return true
-		}
-		for {
-			var m int64
-			m, serr = syscall.Splice(int(fd), nil, p.w, nil, maxForward, spliceMove|spliceNonblock)
-			if serr == syscall.EINTR {
-				continue
-			}
-			n = int(max(m, 0))
-			break
-		}
-		if serr == syscall.EAGAIN {
-			pipePool.Put(p)
-			p = nil
-			return false
-		}
-		return true
-	})
+	r := &w.rd
+	if r.spliceFn == nil {
+		r.spliceFn = r.splice
+	}
+	r.p, r.n, r.err = nil, 0, nil
+	rerr := w.rawIn.Read(r.spliceFn)
+	p, n, serr := r.p, r.n, r.err
+	r.p, r.err = nil, nil
 	switch {
 	case rerr != nil:
 		err = rerr
@@ -96,6 +84,27 @@ func (w *ReadWrite) spliceIn() (p *pipe, n int, err error, ok bool) {
 		p = nil
 	}
 	return p, n, err, true
+}
+
+// splice is spliceIn's callback: socket to a pooled pipe, or false, with
+// the pipe back in its pool, when there is nothing to read yet.
+func (r *rawRead) splice(fd uintptr) bool {
+	if r.p = getPipe(); r.p == nil {
+		return true
+	}
+	for {
+		m, err := syscall.Splice(int(fd), nil, r.p.w, nil, maxForward, spliceMove|spliceNonblock)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err == syscall.EAGAIN {
+			pipePool.Put(r.p)
+			r.p = nil
+			return false
+		}
+		r.n, r.err = int(max(m, 0)), err
+		return true
+	}
 }
 
 // close closes a pipe that still holds bytes; it is not used again.
@@ -131,33 +140,41 @@ func (w *ReadWrite) pushPipe(p *pipe, n int, c *rwChunk) {
 
 // spliceOut moves up to n bytes from p to the socket rc. Without wait it
 // moves what the socket takes now; with wait it waits for the socket
-// until all n are moved or it fails.
-func spliceOut(rc syscall.RawConn, p *pipe, n int, wait bool) (int, error) {
-	moved := 0
-	var serr error
-	err := rc.Write(func(fd uintptr) bool {
-		for moved < n {
-			m, err := syscall.Splice(p.r, nil, int(fd), nil, n-moved, spliceMove|spliceNonblock)
-			if err == syscall.EINTR {
-				continue
-			}
-			if err == syscall.EAGAIN {
-				return !wait
-			}
-			if err != nil {
-				serr = err
-				return true
-			}
-			if m <= 0 {
-				serr = io.ErrNoProgress
-				return true
-			}
-			moved += int(m)
-		}
-		return true
-	})
+// until all n are moved or it fails. It runs under the wheel's wbusy, so
+// sc is its own.
+func spliceOut(rc syscall.RawConn, p *pipe, n int, wait bool, sc *rawScratch) (int, error) {
+	if sc.outFn == nil {
+		sc.outFn = sc.spliceOut
+	}
+	sc.p, sc.want, sc.wait, sc.n, sc.serr = p, n, wait, 0, nil
+	err := rc.Write(sc.outFn)
+	moved, serr := sc.n, sc.serr
+	sc.p, sc.serr = nil, nil
 	if err == nil && serr != nil {
 		err = &net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("splice", serr)}
 	}
 	return moved, err
+}
+
+// spliceOut is spliceOut's callback.
+func (sc *rawScratch) spliceOut(fd uintptr) bool {
+	for sc.n < sc.want {
+		m, err := syscall.Splice(sc.p.r, nil, int(fd), nil, sc.want-sc.n, spliceMove|spliceNonblock)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err == syscall.EAGAIN {
+			return !sc.wait
+		}
+		if err != nil {
+			sc.serr = err
+			return true
+		}
+		if m <= 0 {
+			sc.serr = io.ErrNoProgress
+			return true
+		}
+		sc.n += int(m)
+	}
+	return true
 }

@@ -21,4 +21,4 @@ func (w *ReadWrite) spliceIn() (*pipe, int, error, bool) { return nil, 0, nil, f
 
 func (w *ReadWrite) pushPipe(*pipe, int, *rwChunk) {}
 
-func spliceOut(syscall.RawConn, *pipe, int, bool) (int, error) { return 0, nil }
+func spliceOut(syscall.RawConn, *pipe, int, bool, *rawScratch) (int, error) { return 0, nil }

@@ -26,9 +26,10 @@
 // byte, and the rate counts until that byte arrives.
 //
 // idle: tunnels to the echo destination are opened (8 at a time), each
-// checked with one echoed byte, and held; then the resident memory of the
-// process -pid and its descendants is read (danted forks), compared with
-// what it was before, and the tunnels are closed.
+// checked with one echoed byte, and held; then the memory of the process
+// -pid and its descendants (danted forks) is read, as proportional set
+// size (shared pages counted once), compared with what it was before, and
+// the tunnels are closed.
 //
 // Every address must be a loopback one; servers and destinations exit by
 // themselves after -life seconds.
@@ -545,14 +546,24 @@ func treeRSS(pid int) (int64, error) {
 	return total, nil
 }
 
-// rss is a process's resident memory in bytes, or 0.
+// rss is a process's resident memory in bytes, or 0: its proportional
+// set size (Pss), which charges pages shared between processes (danted's
+// forked children) once in all, or VmRSS where Pss is not available.
 func rss(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if v := procField(fmt.Sprintf("/proc/%d/smaps_rollup", pid), "Pss:"); v > 0 {
+		return v
+	}
+	return procField(fmt.Sprintf("/proc/%d/status", pid), "VmRSS:")
+}
+
+// procField reads a "Name: 123 kB" line of a /proc file, in bytes.
+func procField(path, name string) int64 {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(line, name); ok {
 			f := strings.Fields(v)
 			if len(f) > 0 {
 				kb, _ := strconv.ParseInt(f[0], 10, 64)

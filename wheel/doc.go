@@ -90,7 +90,10 @@
 // its own, so a handler's Puts still go out together. On a socket the
 // session writes itself, without waiting: a wheel starts its writer
 // goroutine only when the socket does not take everything at once (and
-// always on other handles, which may block).
+// always on other handles, which may block). When reads wait long in the
+// kernel's queue (more than 50 microseconds), the kernel's goroutine is
+// the bottleneck, and the replies to them are left to the writer
+// goroutines, on other cores.
 //
 // Forward joins a wheel's input to another's output for relays: the
 // reader hands each chunk straight to the destination, with no filter, no

@@ -7,8 +7,10 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/seed02617006/poe/kernel"
+	"github.com/seed02617006/poe/session"
 	"github.com/seed02617006/poe/wheel"
 )
 
@@ -145,4 +147,48 @@ func TestReadWriteEvent(t *testing.T) {
 	if got := r.log.All(); !equalStrings(got, want) {
 		t.Errorf("events = %q, want %q", got, want)
 	}
+}
+
+// TestReadWriteBusyKernel echoes while another session keeps the kernel
+// busy (each of its events takes a millisecond), so that reads wait in
+// the kernel's queue and the replies are left to the writer goroutine:
+// every echo still arrives, once and in order.
+func TestReadWriteBusyKernel(t *testing.T) {
+	const lines = 200
+	server, client := tcpPair(t)
+	deadline(client)
+	r := newRig(t)
+	if _, err := session.Create(session.Options{Kernel: r.k, InlineStates: kernel.States{
+		"_start": func(e *kernel.Event) any { e.Kernel.Yield("spin", 0); return nil },
+		"spin": func(e *kernel.Event) any {
+			time.Sleep(time.Millisecond)
+			if n := e.Args[0].(int); n < 300 {
+				e.Kernel.Yield("spin", n+1)
+			}
+			return nil
+		},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	r.rwServer(server, wheel.ReadWriteOptions{}, kernel.States{"got_input": func(e *kernel.Event) any {
+		rw(e).Put(e.Args[0])
+		return nil
+	}})
+	go func() {
+		for i := range lines {
+			if _, err := fmt.Fprintf(client, "line %d\n", i); err != nil {
+				return
+			}
+			time.Sleep(100 * time.Microsecond)
+		}
+	}()
+	br := bufio.NewReader(client)
+	for i := range lines {
+		got, err := br.ReadString('\n')
+		if want := fmt.Sprintf("line %d\r\n", i); err != nil || got != want {
+			t.Fatalf("echo %d = %q, %v; want %q", i, got, err, want)
+		}
+	}
+	client.Close()
+	r.wait()
 }

@@ -65,6 +65,7 @@ type sessIO struct {
 	s     *kernel.Session
 	depth int          // notices being delivered (nested by Call)
 	dirty []*ReadWrite // wheels put to during the delivery
+	busy  bool         // the kernel is behind: writers write (see gotChunk)
 }
 
 // sessIOs maps each session with wheels to its sessIO; the entry goes
@@ -112,11 +113,17 @@ func (st *sessIO) Close() error {
 
 // flush writes the output put during a delivery.
 func (st *sessIO) flush() {
+	busy := st.busy
+	st.busy = false
 	for i := 0; i < len(st.dirty); i++ {
 		w := st.dirty[i]
 		st.dirty[i] = nil
 		w.dirty = false
-		w.flushInline()
+		if busy {
+			w.wakeWriter()
+		} else {
+			w.flushInline()
+		}
 	}
 	st.dirty = st.dirty[:0]
 }

@@ -134,6 +134,11 @@ const (
 	// maxIovec the chunks, to Linux's IOV_MAX.
 	maxWrite = 256 << 10
 	maxIovec = 1024
+	// offloadLag is how long a read may wait in the kernel's queue
+	// before the kernel's goroutine counts as the bottleneck: what the
+	// handlers then put is written by the writer goroutines, on other
+	// cores, instead of by the session (see flushInline).
+	offloadLag = int64(50 * time.Microsecond)
 	// maxEmptyReads is how many reads in a row may return nothing and no
 	// error before the reader gives up with io.ErrNoProgress, as bufio
 	// does, instead of spinning on a broken io.Reader.
@@ -203,6 +208,7 @@ type ReadWrite struct {
 	orphan  outChunk // what that write was writing when the queue was dropped
 	wshut   bool     // the write side is being or has been shut down
 	wrun    bool     // the writer goroutine was started
+	wstop   bool     // Close waits for the writer: none may start
 	wwake   chan struct{}
 
 	// For the session's own writes: the socket, or nil when only the
@@ -240,8 +246,15 @@ type rwChunk struct {
 	w    *ReadWrite
 	buf  *[]byte // from getBuf
 	n    int
-	size int // of the next read's buffer
+	size int   // of the next read's buffer
+	at   int64 // monotime when posted
 }
+
+// epoch is monotime's origin.
+var epoch = time.Now()
+
+// monotime is a monotonic clock in nanoseconds.
+func monotime() int64 { return int64(time.Since(epoch)) }
 
 func (c *rwChunk) deliver() { c.w.gotChunk(c) }
 
@@ -398,6 +411,7 @@ func (w *ReadWrite) readLoop() {
 				dst.forward(c)
 			} else {
 				w.posted.Add(1)
+				c.at = monotime()
 				if w.o.post(c) != nil {
 					putBuf(c.buf)
 					return
@@ -480,6 +494,12 @@ func (w *ReadWrite) gotChunk(c *rwChunk) {
 		w.fwdOctets.Add(int64(c.n))
 		dst.forward(c)
 		return
+	}
+	if monotime()-c.at > offloadLag {
+		// The chunk waited long in the kernel's queue: the kernel's
+		// goroutine is the bottleneck, so the replies are left to
+		// the writer goroutines, on other cores.
+		w.o.io.busy = true
 	}
 	w.one[0] = (*c.buf)[:c.n]
 	w.inF.GetOneStart(w.one)
@@ -777,9 +797,8 @@ func (w *ReadWrite) flushInline() {
 // one.
 func (w *ReadWrite) wakeWriter() {
 	w.mu.Lock()
-	if w.closed.Load() {
-		// Close, which waits for the writer, has begun (it takes mu
-		// after marking the wheel closed, so no writer starts late).
+	if w.wstop || w.closed.Load() {
+		// Close, which waits for the writer, has begun.
 		w.mu.Unlock()
 		return
 	}
@@ -1257,7 +1276,8 @@ func (w *ReadWrite) Close() error {
 		w.rwg.Wait()
 	}
 	if waitOut {
-		w.mu.Lock() // see wakeWriter
+		w.mu.Lock()
+		w.wstop = true // no writer starts from now on (see wakeWriter)
 		w.mu.Unlock()
 		w.wwg.Wait()
 	}

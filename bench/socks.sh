@@ -147,6 +147,7 @@ for s in "${servers[@]}"; do
 	R[$s,rss]=$(field "$line" rss)
 	R[$s,per]=$(field "$line" rss_per_tunnel)
 	R[$s,held]=$(field "$line" tunnels)
+	[[ $(field "$line" failed) == 1 ]] && R[$s,short]=1
 done
 
 declare -A M
@@ -163,16 +164,16 @@ num() { awk -v v="$1" -v f="$2" 'BEGIN { if (v == "") print "-"; else printf f, 
 
 declare -A NAME=([ours]="ours (component/socks)" [dante]="dante (danted)" [go]="plain Go io.Copy relay")
 echo
-printf "%-26s %14s %14s %11s %15s %13s\n" "SOCKS 4 proxy" "connect x1/s" "connect x8/s" "bulk MB/s" "idle RSS MiB" "KiB/tunnel"
+printf "%-26s %14s %14s %11s %15s %13s %8s\n" "SOCKS 4 proxy" "connect x1/s" "connect x8/s" "bulk MB/s" "idle RSS MiB" "KiB/tunnel" "tunnels"
 for s in "${servers[@]}"; do
-	printf "%-26s %14s %14s %11s %15s %13s\n" "${NAME[$s]}" "$(num "${M[$s,c1]}" %.0f)" "$(num "${M[$s,c8]}" %.0f)" \
-		"$(num "${M[$s,bulk]}" %.0f)" "$(awk -v r="${R[$s,rss]}" 'BEGIN { if (r == "") print "-"; else printf "%.1f", r / 1048576 }')" \
-		"$(awk -v r="${R[$s,per]}" 'BEGIN { if (r == "") print "-"; else printf "%.1f", r / 1024 }')"
+	printf "%-26s %14s %14s %11s %15s %13s %8s\n" "${NAME[$s]}" "$(num "${M[$s,c1]}" %.0f)" "$(num "${M[$s,c8]}" %.0f)" \
+		"$(num "${M[$s,bulk]}" %.0f)" "$(awk -v r="${R[$s,rss]:-}" 'BEGIN { if (r == "") print "-"; else printf "%.1f", r / 1048576 }')" \
+		"$(awk -v r="${R[$s,per]:-}" 'BEGIN { if (r == "") print "-"; else printf "%.1f", r / 1024 }')" "${R[$s,held]:--}"
 done
 for s in "${servers[@]}"; do
 	[[ $s == ours ]] && continue
-	printf "%-26s %14s %14s %11s %15s\n" "  ours / $s" "$(ratio "${M[ours,c1]}" "${M[$s,c1]}")" "$(ratio "${M[ours,c8]}" "${M[$s,c8]}")" \
-		"$(ratio "${M[ours,bulk]}" "${M[$s,bulk]}")" "$(ratio "${R[ours,rss]}" "${R[$s,rss]}")"
+	printf "%-26s %14s %14s %11s %15s %13s\n" "  ours / $s" "$(ratio "${M[ours,c1]}" "${M[$s,c1]}")" "$(ratio "${M[ours,c8]}" "${M[$s,c8]}")" \
+		"$(ratio "${M[ours,bulk]}" "${M[$s,bulk]}")" "$(ratio "${R[ours,rss]:-}" "${R[$s,rss]:-}")" "$(ratio "${R[ours,per]:-}" "${R[$s,per]:-}")"
 done
 
 # target NAME VALUE GOAL prints a PASS/BELOW line.
@@ -191,6 +192,7 @@ fi
 echo
 for s in "${servers[@]}"; do
 	echo "raw: $s: connect x1[${R[$s,c1]# }] connect x8[${R[$s,c8]# }] bulk[${R[$s,bulk]# }] idle[${R[$s,held]:-?} tunnels, ${R[$s,rss]:-?} bytes]"
+	[[ -z ${R[$s,short]:-} ]] || echo "    $s held only ${R[$s,held]} of $tunnels idle tunnels (see the client's message)"
 	if [[ -s $tmp/client-$s.err ]]; then sed "s/^/    client ($s): /" "$tmp/client-$s.err" | sort -u | head -n 5; fi
 	if [[ -s $tmp/$s.err ]]; then sed "s/^/    server ($s): /" "$tmp/$s.err" | head -n 5; fi
 done

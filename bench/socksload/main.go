@@ -29,7 +29,9 @@
 // checked with one echoed byte, and held; then the memory of the process
 // -pid and its descendants (danted forks) is read, as proportional set
 // size (shared pages counted once), compared with what it was before, and
-// the tunnels are closed.
+// the tunnels are closed. A proxy that cannot open them all (out of
+// descriptors: the Go relay's io.Copy holds a pipe per waiting splice) is
+// measured with those it did open, and the line says failed=1.
 //
 // Every address must be a loopback one; servers and destinations exit by
 // themselves after -life seconds.
@@ -248,7 +250,11 @@ func targets(echo, discard string) error {
 			// The peer closes first; a reset leaves no TIME_WAIT at
 			// the proxy.
 			_ = c.SetLinger(0)
-			_, _ = io.Copy(c, c)
+			// Not io.Copy, which would splice through a pipe: two
+			// more descriptors per idle connection, and the
+			// destination of 10,000 idle tunnels would run out.
+			buf := make([]byte, 2048)
+			_, _ = io.CopyBuffer(struct{ io.Writer }{c}, struct{ io.Reader }{c}, buf)
 		}},
 		{"discard", discard, func(c *net.TCPConn) {
 			_, _ = io.Copy(io.Discard, c)
@@ -466,7 +472,7 @@ func idleLoad(proxy, echo netip.AddrPort, want, pid int) error {
 				if i >= want || firstErr.Load() != nil {
 					return
 				}
-				c, err := tunnel(proxy, echo, time.Now().Add(30*time.Second))
+				c, err := tunnel(proxy, echo, time.Now().Add(10*time.Second))
 				if err == nil {
 					if _, err = c.Write(one); err == nil {
 						_, err = io.ReadFull(c, one)
@@ -487,15 +493,20 @@ func idleLoad(proxy, echo netip.AddrPort, want, pid int) error {
 	}
 	wg.Wait()
 	opened := time.Since(began)
-	defer func() {
-		for _, c := range conns {
-			if c != nil {
-				c.Close()
-			}
+	held := 0
+	for _, c := range conns {
+		if c != nil {
+			held++
+			defer c.Close()
 		}
-	}()
+	}
+	failed := 0
 	if p := firstErr.Load(); p != nil {
-		return *p
+		fmt.Fprintf(os.Stderr, "socksload: idle: %d of %d tunnels opened: %v\n", held, want, *p)
+		failed = 1
+	}
+	if held == 0 {
+		return errors.New("no tunnel opened")
 	}
 	// Let the proxy settle (buffers released after the one echo).
 	time.Sleep(500 * time.Millisecond)
@@ -503,8 +514,8 @@ func idleLoad(proxy, echo netip.AddrPort, want, pid int) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("tunnels=%d rss=%d rss_before=%d rss_per_tunnel=%.0f secs=%.3f\n",
-		want, after, before, float64(after-before)/float64(want), opened.Seconds())
+	fmt.Printf("tunnels=%d rss=%d rss_before=%d rss_per_tunnel=%.0f secs=%.3f failed=%d\n",
+		held, after, before, float64(after-before)/float64(held), opened.Seconds(), failed)
 	return nil
 }
 

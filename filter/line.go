@@ -291,7 +291,16 @@ func otherNewline(c byte) byte {
 // Put returns one chunk per record: the record followed by the output
 // terminator. Records must be strings or byte slices.
 func (l *Line) Put(records []any) ([][]byte, error) {
-	out := make([][]byte, 0, len(records))
+	out, err := l.AppendPut(make([][]byte, 0, len(records)), records)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// AppendPut is Put appending the chunks to dst (see Appender).
+func (l *Line) AppendPut(dst [][]byte, records []any) ([][]byte, error) {
+	out := dst
 	for _, r := range records {
 		var c []byte
 		switch v := r.(type) {
@@ -302,7 +311,8 @@ func (l *Line) Put(records []any) ([][]byte, error) {
 			c = make([]byte, 0, len(v)+len(l.output))
 			c = append(c, v...)
 		default:
-			return nil, fmt.Errorf("filter: Line.Put: %w: %T", ErrRecordType, r)
+			clear(out[len(dst):])
+			return dst, fmt.Errorf("filter: Line.Put: %w: %T", ErrRecordType, r)
 		}
 		out = append(out, append(c, l.output...))
 	}

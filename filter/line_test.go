@@ -277,6 +277,11 @@ func FuzzLine(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// AppendPut is Put onto a given slice.
+		appended, err := rt.AppendPut([][]byte{nil}, lines)
+		if err != nil || len(appended) != 1+len(chunks) || !bytes.Equal(bytes.Join(appended, nil), bytes.Join(chunks, nil)) {
+			t.Fatalf("Line.AppendPut(%q) = %q, %v; want the chunks of Put after the nil", lines, appended, err)
+		}
 		back := feed(t, filter.NewLine(opts), chunksOf(bytes.Join(chunks, nil), sizes))
 		if len(back) != len(lines) {
 			t.Fatalf("Line round trip of %q = %q", lines, back)

@@ -38,7 +38,16 @@ func (s *Stream) GetOne() ([]any, error) {
 // Put returns a copy of each record as a chunk. Records must be byte slices
 // or strings.
 func (s *Stream) Put(records []any) ([][]byte, error) {
-	out := make([][]byte, 0, len(records))
+	out, err := s.AppendPut(make([][]byte, 0, len(records)), records)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// AppendPut is Put appending the chunks to dst (see Appender).
+func (s *Stream) AppendPut(dst [][]byte, records []any) ([][]byte, error) {
+	out := dst
 	for _, r := range records {
 		switch v := r.(type) {
 		case []byte:
@@ -46,7 +55,8 @@ func (s *Stream) Put(records []any) ([][]byte, error) {
 		case string:
 			out = append(out, []byte(v))
 		default:
-			return nil, fmt.Errorf("filter: Stream.Put: %w: %T", ErrRecordType, r)
+			clear(out[len(dst):])
+			return dst, fmt.Errorf("filter: Stream.Put: %w: %T", ErrRecordType, r)
 		}
 	}
 	return out, nil

@@ -73,10 +73,32 @@
 // A ReadWrite's reader never runs more than two chunks (of 4 to 64 KiB)
 // ahead of its session: when the session is slow, the peer fills the
 // system's socket buffer and waits, so memory stays bounded for a fast
-// sender. PauseInput stops reading (a read already under way completes;
-// its records wait in the filter). Output is buffered without limit, as
-// in POE; HighMark, LowMark and Put's result are how a producer keeps it
-// bounded. Accept loops take at most eight connections ahead of the
+// sender. Read buffers come from pools and go back as soon as the input
+// filter has copied them; on a socket the reader waits for data before it
+// takes one, so an idle connection holds no buffer. PauseInput stops
+// reading (a read already under way completes; its records wait in the
+// filter). Output is buffered without limit, as in POE; HighMark, LowMark
+// and Put's result are how a producer keeps it bounded.
+//
+// # Writing
+//
+// What handlers put while the wheel's session handles an I/O event (an
+// input record, a flush, an accepted connection, for any of its wheels)
+// is written when that event's handlers return, in one write per wheel,
+// as POE writes once its handlers are back in the select loop. What other
+// handlers put (timers, posted events) is written in an internal event of
+// its own, so a handler's Puts still go out together. On a socket the
+// session writes itself, without waiting: a wheel starts its writer
+// goroutine only when the socket does not take everything at once (and
+// always on other handles, which may block). When reads wait long in the
+// kernel's queue (more than 50 microseconds), the kernel's goroutine is
+// the bottleneck, and the replies to them are left to the writer
+// goroutines, on other cores.
+//
+// Forward joins a wheel's input to another's output for relays: the
+// reader hands each chunk straight to the destination, with no filter, no
+// event and no copy (between two sockets on Linux, streams that fill
+// their reads are moved with splice(2)). Accept loops take at most eight connections ahead of the
 // session; PauseAccept stops them through the listener's deadline. UDP
 // reads at most four datagrams ahead.
 //
@@ -85,8 +107,9 @@
 // Every method is for the handlers of the session that made the wheel.
 // Close may also be called once the kernel has stopped. Close waits for
 // the wheel's goroutines; they never block on the kernel (posting does
-// not wait), so Close cannot deadlock against them, even from the
-// kernel's own teardown.
+// not wait), nor on another wheel (a forwarding reader only writes what a
+// socket takes without waiting), so Close cannot deadlock against them,
+// even from the kernel's own teardown.
 //
 // # Differences from POE
 //
@@ -129,7 +152,12 @@
 //     the next record. SetFilter outside an input handler dispatches the
 //     records the new filter finds in an event of its own (POE: inside
 //     set_filter). After a write error, Put discards. Driver and
-//     AutoFlush are not offered; flush is the writer goroutine's job.
+//     AutoFlush are not offered; output is flushed as described under
+//     Writing. Event is POE's event method; InputEvent can be renamed
+//     there, not added or removed (PauseInput stops input). Forward and
+//     ForwardedOctets are additions.
+//   - SocketFactory leaves TCP keep-alive off on the connections it
+//     accepts and makes, as POE does (Go turns it on by default).
 //   - ListenAccept's AcceptEvent gets (conn, peerAddr, peerPort, wheelID),
 //     like SocketFactory's SuccessEvent (POE: the packed peer address).
 //     It has PauseAccept and ResumeAccept too.

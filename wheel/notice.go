@@ -2,6 +2,7 @@ package wheel
 
 import (
 	"io"
+	"sync"
 
 	"github.com/seed02617006/poe/kernel"
 )
@@ -22,18 +23,116 @@ type notice interface {
 	deliver()
 }
 
-// dispatchIO is the handler of ioState.
+// ioNotice is a notice that says which session's I/O state it belongs
+// to, so that output put while it is delivered is flushed when it ends.
+type ioNotice interface {
+	notice
+	ioState() *sessIO
+}
+
+// dispatchIO is the handler of ioState. Output that handlers put while a
+// notice is delivered is written when the delivery ends, in one write per
+// wheel, from the session itself (see ReadWrite.flushInline): as POE
+// writes what its handlers put once they return to the select loop.
 func dispatchIO(e *kernel.Event) any {
-	if n, ok := e.Arg(0).(notice); ok {
-		n.deliver()
+	n, ok := e.Arg(0).(notice)
+	if !ok {
+		return nil
 	}
+	in, ok := n.(ioNotice)
+	if !ok {
+		n.deliver()
+		return nil
+	}
+	st := in.ioState()
+	st.depth++
+	// Deferred, so that a handler's panic (which the kernel turns into
+	// a DIE signal) leaves no output unflushed.
+	defer func() {
+		st.depth--
+		if st.depth == 0 {
+			st.flush()
+		}
+	}()
+	n.deliver()
 	return nil
+}
+
+// sessIO is the I/O state a session's wheels share: whether a notice is
+// being delivered, and the ReadWrite wheels with output to flush when it
+// ends. Only the session's handlers touch it.
+type sessIO struct {
+	s     *kernel.Session
+	depth int          // notices being delivered (nested by Call)
+	dirty []*ReadWrite // wheels put to during the delivery
+	busy  bool         // the kernel is behind: writers write (see gotChunk)
+}
+
+// sessIOs maps each session with wheels to its sessIO; the entry goes
+// when the session stops (the kernel closes the sessIO then).
+var sessIOs struct {
+	sync.Mutex
+	m map[*kernel.Session]*sessIO
+}
+
+// sessIOFor returns the sessIO of the session whose handler is running
+// (k is its view), making it the first time.
+func sessIOFor(k *kernel.Kernel, s *kernel.Session) (*sessIO, error) {
+	sessIOs.Lock()
+	st := sessIOs.m[s]
+	if st != nil {
+		sessIOs.Unlock()
+		return st, nil
+	}
+	st = &sessIO{s: s}
+	if sessIOs.m == nil {
+		sessIOs.m = make(map[*kernel.Session]*sessIO)
+	}
+	sessIOs.m[s] = st
+	sessIOs.Unlock()
+	// A released handle keeps nothing alive, and the kernel closes it
+	// when the session stops, which forgets the entry.
+	if err := k.HandleAdd(st); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	k.HandleRelease(st)
+	return st, nil
+}
+
+// Close forgets the session's entry; the kernel calls it when the
+// session stops.
+func (st *sessIO) Close() error {
+	sessIOs.Lock()
+	if sessIOs.m[st.s] == st {
+		delete(sessIOs.m, st.s)
+	}
+	sessIOs.Unlock()
+	return nil
+}
+
+// flush writes the output put during a delivery.
+func (st *sessIO) flush() {
+	busy := st.busy
+	st.busy = false
+	for i := 0; i < len(st.dirty); i++ {
+		w := st.dirty[i]
+		st.dirty[i] = nil
+		w.dirty = false
+		if busy {
+			w.wakeWriter()
+		} else {
+			w.flushInline()
+		}
+	}
+	st.dirty = st.dirty[:0]
 }
 
 // owner is what every wheel keeps of the session that made it.
 type owner struct {
 	k    *kernel.Kernel  // the session's view of the kernel
 	s    *kernel.Session // the session
+	io   *sessIO         // the I/O state the session's wheels share
 	held bool            // registered with HandleAdd and not yet removed
 	idle bool            // released with HandleRelease: closed at stop only
 }
@@ -52,6 +151,11 @@ func bind(k *kernel.Kernel) (owner, error) {
 	if err := o.k.State(ioState, dispatchIO); err != nil {
 		return owner{}, ErrNoSession
 	}
+	st, err := sessIOFor(o.k, s)
+	if err != nil {
+		return owner{}, ErrNoSession
+	}
+	o.io = st
 	return o, nil
 }
 

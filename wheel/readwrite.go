@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/seed02617006/poe/filter"
@@ -115,6 +117,10 @@ const (
 	// a time.
 	minChunk = 4 << 10
 	maxChunk = 64 << 10
+	// maxForward is the largest read of a wheel that forwards (see
+	// Forward): with no records to cut, bigger reads only mean fewer
+	// system calls.
+	maxForward = 128 << 10
 	// readAhead is how many chunks a reader may have read that the
 	// session has not yet taken: one being parsed, one being read. It is
 	// the whole of the back-pressure: a fast sender fills the kernel's
@@ -124,8 +130,15 @@ const (
 	// a record in between; past it the wheel stops reading, so a filter
 	// that can only fail does not spin.
 	maxFilterErrors = 64
-	// maxWrite bounds the bytes handed to one write (writev).
+	// maxWrite bounds the bytes handed to one write (writev), and
+	// maxIovec the chunks, to Linux's IOV_MAX.
 	maxWrite = 256 << 10
+	maxIovec = 1024
+	// offloadLag is how long a read may wait in the kernel's queue
+	// before the kernel's goroutine counts as the bottleneck: what the
+	// handlers then put is written by the writer goroutines, on other
+	// cores, instead of by the session (see flushInline).
+	offloadLag = int64(50 * time.Microsecond)
 	// maxEmptyReads is how many reads in a row may return nothing and no
 	// error before the reader gives up with io.ErrNoProgress, as bufio
 	// does, instead of spinning on a broken io.Reader.
@@ -148,51 +161,115 @@ type ReadWrite struct {
 	out  io.Writer
 
 	// Handler-side state: touched only by the session's handlers.
-	inF, outF  filter.Filter
-	inSender   filter.Sender // inF as a Sender, or nil
-	outSender  filter.Sender
-	draining   bool
-	wakeLater  bool      // Put during drain: wake the writer when drain ends
-	inShut     bool      // ShutdownInput was called
-	readerGone bool      // the reader has ended (its last notice arrived)
-	readDone   bool      // nothing more will be read or reported
-	endPending *rwNotice // EOF or read error held back by PauseInput
-	writeDone  bool      // output shut down and flushed, or failed
-	one        [][]byte  // GetOneStart's argument, reused
-	drainNote  rwNotice
+	idv         any // id as an event argument, boxed once
+	inF, outF   filter.Filter
+	inSender    filter.Sender // inF as a Sender, or nil
+	outSender   filter.Sender
+	draining    bool
+	dirty       bool // in the session's flush list
+	flushPosted bool // flushNote is queued
+	flushNote   rwNotice
+	inShut      bool      // ShutdownInput was called
+	readerGone  bool      // the reader has ended (its last notice arrived)
+	readDone    bool      // nothing more will be read or reported
+	endPending  *rwNotice // EOF or read error held back by PauseInput
+	writeDone   bool      // output shut down and flushed, or failed
+	one         [][]byte  // GetOneStart's argument, reused
+	recs        []any     // Put's records, reused
+	chunks      [][]byte  // Put's chunks, reused
+	drainNote   rwNotice
 
 	// Shared with the goroutines.
-	closed   atomic.Bool
-	paused   atomic.Bool
-	stopRead atomic.Bool // the reader must not read again
-	done     chan struct{}
-	free     chan *rwChunk // chunks the reader may fill
-	wake     chan struct{} // the reader may re-check paused
-	rwg, wwg sync.WaitGroup
+	fwd       atomic.Pointer[ReadWrite] // Forward's destination
+	posted    atomic.Int64              // chunks posted, not yet delivered
+	fwdOctets atomic.Int64
+	closed    atomic.Bool
+	paused    atomic.Bool
+	stopRead  atomic.Bool // the reader must not read again
+	done      chan struct{}
+	free      chan *rwChunk // chunks the reader may fill
+	wake      chan struct{} // the reader may re-check paused
+	rwg, wwg  sync.WaitGroup
 
-	// The output buffer, guarded by mu; the writer goroutine drains it.
+	// The output buffer, guarded by mu. The session writes it itself
+	// when a delivery ends and the socket takes it all (flushInline);
+	// the writer goroutine writes what is left.
 	mu      sync.Mutex
-	q       [][]byte // q[qh:] waits to be written
+	q       []outChunk // q[qh:] waits to be written
 	qh      int
 	octets  int // bytes queued or being written
 	msgs    int // chunks queued or being written
 	high    bool
 	highMk  int
 	lowMk   int
-	shutOut bool // ShutdownOutput asked: close the write side when flushed
-	wfailed bool // a write failed: discard further output
+	shutOut bool     // ShutdownOutput asked: close the write side when flushed
+	wfailed bool     // a write failed: discard further output
+	wbusy   bool     // a write is under way (the writer's or the session's)
+	orphan  outChunk // what that write was writing when the queue was dropped
+	wshut   bool     // the write side is being or has been shut down
+	wrun    bool     // the writer goroutine was started
+	wstop   bool     // Close waits for the writer: none may start
 	wwake   chan struct{}
+
+	// For the session's own writes: the socket, or nil when only the
+	// writer goroutine may write; scratch space.
+	raw     syscall.RawConn
+	rawIn   syscall.RawConn // the socket read, for readRaw; or nil
+	rd      rawRead         // readRaw's state, the reader goroutine's
+	scratch rawScratch
+	ibatch  [][]byte
+}
+
+// outChunk is a chunk of output: bytes b, or, forwarded between sockets,
+// pn bytes waiting in pipe p (see pushPipe). A chunk forwarded from
+// another wheel's input (see Forward) carries the read it came from,
+// given back once written.
+type outChunk struct {
+	b   []byte
+	p   *pipe
+	pn  int
+	rel *rwChunk
+}
+
+// size is the number of bytes the chunk still holds.
+func (c *outChunk) size() int {
+	if c.p != nil {
+		return c.pn
+	}
+	return len(c.b)
 }
 
 // rwChunk is one read: the reader fills buf[:n] and posts the chunk; the
-// session gives it back once the input filter has copied it.
+// session gives the buffer back to its pool and the chunk to the reader
+// once the input filter has copied it.
 type rwChunk struct {
-	w   *ReadWrite
-	buf []byte
-	n   int
+	w    *ReadWrite
+	buf  *[]byte // from getBuf
+	n    int
+	size int   // of the next read's buffer
+	at   int64 // monotime when posted
 }
 
+// epoch is monotime's origin.
+var epoch = time.Now()
+
+// monotime is a monotonic clock in nanoseconds.
+func monotime() int64 { return int64(time.Since(epoch)) }
+
 func (c *rwChunk) deliver() { c.w.gotChunk(c) }
+
+// release gives a forwarded read back once written or dropped: the
+// buffer to its pool, the chunk to its reader (whose free channel always
+// has room for it). A nil chunk is ignored.
+func (c *rwChunk) release() {
+	if c == nil {
+		return
+	}
+	putBuf(c.buf)
+	c.buf = nil
+	c.w.free <- c
+}
+func (c *rwChunk) ioState() *sessIO { return c.w.o.io }
 
 type rwKind uint8
 
@@ -204,6 +281,7 @@ const (
 	rwWriteError               // a write failed
 	rwWriterDone               // output shut down and flushed
 	rwPutError                 // the output filter refused records
+	rwFlush                    // write what was put (at the delivery's end)
 )
 
 type rwNotice struct {
@@ -214,7 +292,8 @@ type rwNotice struct {
 	err     error
 }
 
-func (n *rwNotice) deliver() { n.w.gotNotice(n) }
+func (n *rwNotice) deliver()         { n.w.gotNotice(n) }
+func (n *rwNotice) ioState() *sessIO { return n.w.o.io }
 
 // NewReadWrite makes a ReadWrite wheel owned by the session whose handler
 // calls it (k is e.Kernel). It returns an error for inconsistent options,
@@ -230,6 +309,8 @@ func NewReadWrite(k *kernel.Kernel, opts ReadWriteOptions) (*ReadWrite, error) {
 	}
 	w := &ReadWrite{
 		id:     NewID(),
+		raw:    rawWriter(out),
+		rawIn:  rawReader(in),
 		o:      own,
 		opts:   o,
 		in:     in,
@@ -244,7 +325,9 @@ func NewReadWrite(k *kernel.Kernel, opts ReadWriteOptions) (*ReadWrite, error) {
 		lowMk:  o.LowMark,
 		one:    make([][]byte, 1),
 	}
+	w.idv = w.id
 	w.drainNote = rwNotice{w: w, kind: rwDrain}
+	w.flushNote = rwNotice{w: w, kind: rwFlush}
 	w.inSender, _ = w.inF.(filter.Sender)
 	w.outSender, _ = w.outF.(filter.Sender)
 	if err := w.o.hold(w); err != nil {
@@ -253,8 +336,6 @@ func NewReadWrite(k *kernel.Kernel, opts ReadWriteOptions) (*ReadWrite, error) {
 	for range readAhead {
 		w.free <- &rwChunk{w: w}
 	}
-	w.wwg.Add(1)
-	go w.writeLoop()
 	if o.InputEvent != "" {
 		w.rwg.Add(1)
 		go w.readLoop()
@@ -295,19 +376,50 @@ func (w *ReadWrite) readLoop() {
 			_ = w.o.post(&rwNotice{w: w, kind: rwReadEnd})
 			return
 		}
-		if c.buf == nil {
-			c.buf = make([]byte, minChunk)
-		} else if c.n == len(c.buf) && len(c.buf) < maxChunk {
-			c.buf = make([]byte, 2*len(c.buf))
+		if dst := w.fwd.Load(); spliceOK && c.size == maxForward && dst != nil && dst.raw != nil && w.rawIn != nil && w.posted.Load() == 0 {
+			// Forwarding a stream that fills its reads, between two
+			// sockets: splice (see pushPipe). Small messages are
+			// cheaper read and written; a small splice goes back to
+			// that.
+			if p, n, err, ok := w.spliceIn(); ok {
+				if n < minChunk {
+					c.size = minChunk
+				}
+				if n > 0 {
+					w.fwdOctets.Add(int64(n))
+					dst.pushPipe(p, n, c)
+				} else {
+					w.free <- c
+				}
+				if err != nil {
+					if w.closed.Load() {
+						return
+					}
+					_ = w.o.post(&rwNotice{w: w, kind: rwReadEnd, err: err})
+					return
+				}
+				continue
+			}
 		}
-		n, err := w.in.Read(c.buf)
-		c.n = n
+		n, err := w.read(c)
 		if n > 0 {
 			empty = 0
-			if w.o.post(c) != nil {
-				return
+			if dst := w.fwd.Load(); dst != nil && w.posted.Load() == 0 {
+				// Forwarding, and nothing read earlier still
+				// waits for the session: straight to dst.
+				w.fwdOctets.Add(int64(n))
+				dst.forward(c)
+			} else {
+				w.posted.Add(1)
+				c.at = monotime()
+				if w.o.post(c) != nil {
+					putBuf(c.buf)
+					return
+				}
 			}
 		} else {
+			putBuf(c.buf)
+			c.buf = nil
 			w.free <- c
 			if empty++; empty >= maxEmptyReads && err == nil {
 				err = io.ErrNoProgress
@@ -323,18 +435,79 @@ func (w *ReadWrite) readLoop() {
 	}
 }
 
+// read fills c with a pooled buffer and reads into it. A read that fills
+// the buffer doubles the next one's size, up to maxChunk (maxForward
+// when forwarding).
+func (w *ReadWrite) read(c *rwChunk) (int, error) {
+	if c.size == 0 {
+		c.size = minChunk
+	}
+	var n int
+	var err error
+	if w.rawIn != nil {
+		n, err = w.readRaw(c)
+	} else {
+		c.buf = getBuf(c.size)
+		n, err = w.in.Read(*c.buf)
+	}
+	c.n = n
+	if n == c.size && (c.size < maxChunk || w.fwd.Load() != nil && c.size < maxForward) {
+		c.size *= 2
+	}
+	return n, err
+}
+
+// readRaw is read on a socket: it waits for data before it takes a
+// buffer from the pool, so that a connection waiting for its peer holds
+// none.
+func (w *ReadWrite) readRaw(c *rwChunk) (int, error) {
+	r := &w.rd
+	if r.fn == nil {
+		r.fn = r.read
+	}
+	r.c, r.n, r.err = c, 0, nil
+	err := w.rawIn.Read(r.fn)
+	n, rerr := r.n, r.err
+	r.c, r.err = nil, nil
+	switch {
+	case err != nil:
+		return 0, err
+	case rerr != nil:
+		return n, &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", rerr)}
+	case n == 0:
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
 // gotChunk runs in the session: the input filter takes the chunk, and its
 // records go to InputEvent.
 func (w *ReadWrite) gotChunk(c *rwChunk) {
+	// Decremented once the chunk has gone where it goes, so that a
+	// forwarding reader never overtakes it.
+	defer w.posted.Add(-1)
 	if w.closed.Load() || w.inShut {
-		w.free <- c
+		c.release()
 		return
 	}
-	w.one[0] = c.buf[:c.n]
+	if dst := w.fwd.Load(); dst != nil {
+		w.fwdOctets.Add(int64(c.n))
+		dst.forward(c)
+		return
+	}
+	if monotime()-c.at > offloadLag {
+		// The chunk waited long in the kernel's queue: the kernel's
+		// goroutine is the bottleneck, so the replies are left to
+		// the writer goroutines, on other cores.
+		w.o.io.busy = true
+	}
+	w.one[0] = (*c.buf)[:c.n]
 	w.inF.GetOneStart(w.one)
 	w.one[0] = nil
-	// Filters copy what GetOneStart gives them, so the reader may refill
-	// the buffer while the records are dispatched.
+	// Filters copy what GetOneStart gives them, so the buffer goes back
+	// to the pool while the records are dispatched.
+	putBuf(c.buf)
+	c.buf = nil
 	w.free <- c
 	w.takeOutput(w.inSender)
 	w.drain()
@@ -348,13 +521,7 @@ func (w *ReadWrite) drain() {
 		return
 	}
 	w.draining = true
-	defer func() {
-		w.draining = false
-		if w.wakeLater {
-			w.wakeLater = false
-			w.wakeWriter()
-		}
-	}()
+	defer func() { w.draining = false }()
 	errs := 0
 	var last error
 	for !w.closed.Load() && !w.paused.Load() && !w.inShut {
@@ -372,7 +539,7 @@ func (w *ReadWrite) drain() {
 			last = err
 			errs++
 			num, str := Errno(err)
-			w.o.call(w.opts.ErrorEvent, "read", num, str, w.id)
+			w.o.call(w.opts.ErrorEvent, "read", num, str, w.idv)
 			if errs >= maxFilterErrors {
 				w.ShutdownInput()
 			}
@@ -383,7 +550,7 @@ func (w *ReadWrite) drain() {
 		}
 		errs = 0
 		for _, r := range recs {
-			w.o.call(w.opts.InputEvent, r, w.id)
+			w.o.call(w.opts.InputEvent, r, w.idv)
 		}
 	}
 	if w.endPending != nil && !w.paused.Load() && !w.closed.Load() {
@@ -409,6 +576,9 @@ func (w *ReadWrite) gotNotice(n *rwNotice) {
 		return
 	}
 	switch n.kind {
+	case rwFlush:
+		// The delivery's end flushes the wheel (see kick).
+		w.flushPosted = false
 	case rwDrain:
 		w.drain()
 	case rwReadEnd:
@@ -426,25 +596,25 @@ func (w *ReadWrite) gotNotice(n *rwNotice) {
 		}
 		w.gotReadEnd(n.err)
 	case rwHigh:
-		w.o.call(w.opts.HighEvent, w.id)
+		w.o.call(w.opts.HighEvent, w.idv)
 	case rwWrote:
 		if n.low {
-			w.o.call(w.opts.LowEvent, w.id)
+			w.o.call(w.opts.LowEvent, w.idv)
 		}
 		if n.flushed && !w.closed.Load() && w.GetDriverOutOctets() == 0 {
-			w.o.call(w.opts.FlushedEvent, w.id)
+			w.o.call(w.opts.FlushedEvent, w.idv)
 		}
 	case rwWriteError:
 		w.writeDone = true
 		num, str := Errno(n.err)
-		w.o.call(w.opts.ErrorEvent, "write", num, str, w.id)
+		w.o.call(w.opts.ErrorEvent, "write", num, str, w.idv)
 		w.maybeRelease()
 	case rwWriterDone:
 		w.writeDone = true
 		w.maybeRelease()
 	case rwPutError:
 		num, str := Errno(n.err)
-		w.o.call(w.opts.ErrorEvent, "write", num, str, w.id)
+		w.o.call(w.opts.ErrorEvent, "write", num, str, w.idv)
 	}
 }
 
@@ -458,7 +628,7 @@ func (w *ReadWrite) gotReadEnd(err error) {
 		return
 	}
 	num, str := Errno(err)
-	w.o.call(w.opts.ErrorEvent, "read", num, str, w.id)
+	w.o.call(w.opts.ErrorEvent, "read", num, str, w.idv)
 	w.maybeRelease()
 }
 
@@ -482,12 +652,30 @@ func (w *ReadWrite) Put(records ...any) bool {
 		return false
 	}
 	w.takeOutput(w.outSender)
-	chunks, err := w.outF.Put(records)
+	// The records are copied so that the caller's slice does not
+	// escape, and an Appender encodes onto reused space: a Put then
+	// allocates no more than the filter's chunks.
+	recs := append(w.recs[:0], records...)
+	var chunks [][]byte
+	var err error
+	ap, reuse := w.outF.(filter.Appender)
+	if reuse {
+		chunks, err = ap.AppendPut(w.chunks[:0], recs)
+	} else {
+		chunks, err = w.outF.Put(recs)
+	}
+	clear(recs)
+	w.recs = recs[:0]
 	if err != nil {
 		_ = w.o.post(&rwNotice{w: w, kind: rwPutError, err: err})
 		return false
 	}
-	return w.enqueue(chunks)
+	above := w.enqueue(chunks)
+	if reuse && cap(chunks) <= 64 {
+		clear(chunks)
+		w.chunks = chunks[:0]
+	}
+	return above
 }
 
 // enqueue adds encoded chunks to the output buffer and wakes the writer.
@@ -499,7 +687,7 @@ func (w *ReadWrite) enqueue(chunks [][]byte) bool {
 	}
 	for _, c := range chunks {
 		if len(c) > 0 {
-			w.q = append(w.q, c)
+			w.q = append(w.q, outChunk{b: c})
 			w.octets += len(c)
 			w.msgs++
 		}
@@ -514,18 +702,112 @@ func (w *ReadWrite) enqueue(chunks [][]byte) bool {
 		_ = w.o.post(&rwNotice{w: w, kind: rwHigh})
 	}
 	w.mu.Unlock()
-	if w.draining {
-		// Records put by input handlers go out together when the
-		// chunk has been parsed: one writev instead of one per record,
-		// as POE flushes once its handlers return to the select loop.
-		w.wakeLater = true
-	} else {
-		w.wakeWriter()
-	}
+	w.kick()
 	return above
 }
 
+// kick has the queued output written. Records put while a notice is
+// delivered go out together when it ends: one write instead of one per
+// record, as POE flushes once its handlers return to the select loop.
+// Put by any other handler, they go out in a notice of their own, so all
+// that handler puts is written at once too. Without a socket to write
+// to directly, the writer goroutine does the writing.
+func (w *ReadWrite) kick() {
+	if w.raw == nil {
+		w.wakeWriter()
+		return
+	}
+	st := w.o.io
+	if !w.dirty {
+		w.dirty = true
+		st.dirty = append(st.dirty, w)
+	}
+	if st.depth == 0 && !w.flushPosted {
+		if w.o.post(&w.flushNote) == nil {
+			w.flushPosted = true
+		}
+	}
+}
+
+// flushInline is the session's flush: with no write under way, it
+// writes the queued output itself, without waiting, and leaves to the
+// writer goroutine only what the socket did not take. That spares a
+// goroutine switch per reply. Call it from the session's handlers.
+func (w *ReadWrite) flushInline() {
+	if w.closed.Load() {
+		return
+	}
+	if w.raw == nil {
+		w.wakeWriter()
+		return
+	}
+	var low, flushed, more, shut bool
+	w.mu.Lock()
+	for !w.wbusy && !w.wfailed && w.qh < len(w.q) {
+		w.wbusy = true
+		var n, size int
+		if p := w.q[w.qh].p; p != nil {
+			size = w.q[w.qh].pn
+			w.mu.Unlock()
+			n, _ = spliceOut(w.raw, p, size, false, &w.scratch)
+		} else {
+			batch := w.peekBatch(w.ibatch[:0])
+			for _, b := range batch {
+				size += len(b)
+			}
+			w.mu.Unlock()
+			n = writeNow(w.raw, batch, &w.scratch)
+			clear(batch)
+			w.ibatch = batch[:0]
+		}
+
+		w.mu.Lock()
+		w.wbusy = false
+		if w.orphan.rel != nil || w.orphan.p != nil {
+			w.releaseOrphanLocked()
+			break
+		}
+		l, f := w.wroteLocked(n)
+		low, flushed = low || l, f
+		if n < size {
+			// The socket is full (or broken): the writer goroutine
+			// waits for it, and reports what goes wrong.
+			more = true
+			break
+		}
+	}
+	if !w.wbusy && !w.wfailed && w.qh == len(w.q) && w.shutOut && !w.wshut && !w.closed.Load() {
+		w.wshut, shut = true, true
+	}
+	w.mu.Unlock()
+	if more {
+		w.wakeWriter()
+	}
+	if low || flushed {
+		_ = w.o.post(&rwNotice{w: w, kind: rwWrote, low: low, flushed: flushed})
+	}
+	if shut {
+		w.closeWrite()
+		_ = w.o.post(&rwNotice{w: w, kind: rwWriterDone})
+	}
+}
+
+// wakeWriter has the writer goroutine write the queue, starting it the
+// first time: a wheel whose session writes everything itself never needs
+// one.
 func (w *ReadWrite) wakeWriter() {
+	w.mu.Lock()
+	if w.wstop || w.closed.Load() {
+		// Close, which waits for the writer, has begun.
+		w.mu.Unlock()
+		return
+	}
+	if !w.wrun {
+		w.wrun = true
+		w.wwg.Add(1)
+		go w.writeLoop()
+	}
+	w.mu.Unlock()
 	select {
 	case w.wwake <- struct{}{}:
 	default:
@@ -546,8 +828,15 @@ func (w *ReadWrite) writeLoop() {
 		}
 		for {
 			w.mu.Lock()
+			if w.wbusy {
+				// The session is writing; it wakes the writer
+				// again if the socket does not take everything.
+				w.mu.Unlock()
+				break
+			}
 			if w.qh == len(w.q) {
-				shut := w.shutOut
+				shut := w.shutOut && !w.wshut
+				w.wshut = w.wshut || shut
 				w.mu.Unlock()
 				if shut {
 					w.closeWrite()
@@ -556,32 +845,39 @@ func (w *ReadWrite) writeLoop() {
 				}
 				break
 			}
-			batch = w.takeBatch(batch)
-			count := len(batch)
-			w.mu.Unlock()
+			var n int64
+			var err error
+			if p := w.q[w.qh].p; p != nil {
+				size := w.q[w.qh].pn
+				w.wbusy = true
+				w.mu.Unlock()
+				var m int
+				m, err = spliceOut(w.raw, p, size, true, &w.scratch)
+				n = int64(m)
+			} else {
+				batch = w.peekBatch(batch[:0])
+				count := len(batch)
+				w.wbusy = true
+				w.mu.Unlock()
 
-			bufs := net.Buffers(batch)
-			n, err := bufs.WriteTo(w.out)
-			clear(batch[:count])
-			batch = batch[:0]
+				bufs := net.Buffers(batch)
+				n, err = bufs.WriteTo(w.out)
+				clear(batch[:count])
+				batch = batch[:0]
+			}
 
 			w.mu.Lock()
+			w.wbusy = false
 			if err != nil {
 				w.wfailed = true
-				w.q, w.qh, w.octets, w.msgs = nil, 0, 0, 0
+				w.dropQueueLocked()
 				w.mu.Unlock()
 				if !w.closed.Load() {
 					_ = w.o.post(&rwNotice{w: w, kind: rwWriteError, err: err})
 				}
 				return
 			}
-			w.octets -= int(n)
-			w.msgs -= count
-			low := w.high && w.octets <= w.lowMk
-			if low {
-				w.high = false
-			}
-			flushed := w.octets == 0 && w.opts.FlushedEvent != ""
+			low, flushed := w.wroteLocked(int(n))
 			w.mu.Unlock()
 			if low || flushed {
 				if w.o.post(&rwNotice{w: w, kind: rwWrote, low: low, flushed: flushed}) != nil {
@@ -592,23 +888,82 @@ func (w *ReadWrite) writeLoop() {
 	}
 }
 
-// takeBatch moves the chunks of one write from the queue to batch: up to
-// maxWrite bytes, or LowMark's worth when marks are set, so the buffer
-// drains in steps and LowEvent comes while output is still queued, which
-// is what it is for; at least one chunk. mu must be held.
-func (w *ReadWrite) takeBatch(batch [][]byte) [][]byte {
+// dropQueueLocked discards the output queue, giving forwarded reads
+// back. mu must be held.
+func (w *ReadWrite) dropQueueLocked() {
+	start := w.qh
+	if w.wbusy && start < len(w.q) {
+		// Another goroutine is writing the head (a forwarding reader
+		// flushing, while Close runs): it gives it back when done.
+		w.orphan = w.q[start]
+		start++
+	}
+	for _, c := range w.q[start:] {
+		if c.p != nil {
+			c.p.close() // it holds bytes: not for the pool
+		}
+		c.rel.release()
+	}
+	w.q, w.qh, w.octets, w.msgs = nil, 0, 0, 0
+}
+
+// releaseOrphanLocked gives back the chunk a write was busy with when
+// the queue was dropped. mu must be held.
+func (w *ReadWrite) releaseOrphanLocked() {
+	if w.orphan.p != nil {
+		w.orphan.p.close()
+	}
+	w.orphan.rel.release()
+	w.orphan = outChunk{}
+}
+
+// peekBatch copies the chunks of one write from the head of the queue
+// to batch: up to maxWrite bytes, or LowMark's worth when marks are set,
+// so the buffer drains in steps and LowEvent comes while output is still
+// queued, which is what it is for; at least one chunk. They stay queued
+// until wroteLocked. mu must be held.
+func (w *ReadWrite) peekBatch(batch [][]byte) [][]byte {
 	limit := maxWrite
 	if w.lowMk > 0 {
 		limit = min(max(w.lowMk, minChunk), maxWrite)
 	}
 	end, size := w.qh, 0
-	for end < len(w.q) && (end == w.qh || size+len(w.q[end]) <= limit) {
-		size += len(w.q[end])
+	for end < len(w.q) && w.q[end].p == nil && (end == w.qh || size+len(w.q[end].b) <= limit) && end-w.qh < maxIovec {
+		size += len(w.q[end].b)
+		batch = append(batch, w.q[end].b)
 		end++
 	}
-	batch = append(batch[:0], w.q[w.qh:end]...)
-	clear(w.q[w.qh:end])
-	w.qh = end
+	return batch
+}
+
+// wroteLocked takes n written bytes off the head of the queue and says
+// whether the buffer has drained to LowMark, and whether it is empty and
+// FlushedEvent is wanted. mu must be held.
+func (w *ReadWrite) wroteLocked(n int) (low, flushed bool) {
+	if n <= 0 {
+		return false, false
+	}
+	w.octets -= n
+	for n > 0 && w.qh < len(w.q) {
+		c := &w.q[w.qh]
+		if size := c.size(); n < size {
+			if c.p != nil {
+				c.pn -= n
+			} else {
+				c.b = c.b[n:]
+			}
+			break
+		} else {
+			n -= size
+		}
+		if c.p != nil {
+			pipePool.Put(c.p) // empty
+		}
+		c.rel.release()
+		*c = outChunk{}
+		w.qh++
+		w.msgs--
+	}
 	switch {
 	case w.qh == len(w.q):
 		w.q, w.qh = w.q[:0], 0
@@ -620,7 +975,11 @@ func (w *ReadWrite) takeBatch(batch [][]byte) [][]byte {
 		clear(w.q[n:])
 		w.q, w.qh = w.q[:n], 0
 	}
-	return batch
+	low = w.high && w.octets <= w.lowMk
+	if low {
+		w.high = false
+	}
+	return low, w.octets == 0 && w.opts.FlushedEvent != ""
 }
 
 // closeWrite half-closes the output: CloseWrite on a socket; a separate
@@ -641,6 +1000,70 @@ func sameHandle(in io.Reader, out io.Writer) bool {
 	x, ok := out.(io.Reader)
 	return ok && x == in
 }
+
+// forward queues a chunk read by another wheel (see Forward) and writes
+// what the socket takes at once. Any goroutine may call it. Output that
+// is shut down or failed drops the chunk.
+func (w *ReadWrite) forward(c *rwChunk) {
+	w.mu.Lock()
+	if w.closed.Load() || w.shutOut || w.wfailed {
+		w.mu.Unlock()
+		c.release()
+		return
+	}
+	w.q = append(w.q, outChunk{b: (*c.buf)[:c.n], rel: c})
+	w.octets += c.n
+	w.msgs++
+	if w.highMk > 0 && w.octets >= w.highMk && !w.high {
+		w.high = true
+		_ = w.o.post(&rwNotice{w: w, kind: rwHigh})
+	}
+	w.mu.Unlock()
+	w.flushInline()
+}
+
+// Forward sends what w reads from now on straight to dst's output, as it
+// arrives, from w's reader goroutine: no input filter, InputEvent or
+// output filter, no copy and no event per chunk. It is a relay's fast
+// path, for byte streams (component/socks forwards each side of a tunnel
+// to the other). The input w's filter holds (GetPending) is queued on
+// dst first; chunks read before the call and not yet handed to the
+// filter follow it, in order. EOF and read errors still come to
+// ErrorEvent; dst's marks, FlushedEvent and ShutdownOutput apply to
+// forwarded output as to records put. w reads at most two chunks ahead
+// of what dst has written, which is the whole of the flow control; what
+// dst cannot take (its output shut down, failed or closed) is dropped.
+// ForwardedOctets counts the bytes. dst must belong to the same session;
+// it may be w itself. Forwarding cannot be undone.
+//
+// It returns ErrClosed when either wheel is closed, and ErrOption when
+// dst is nil, w does not read (no InputEvent) or already forwards.
+func (w *ReadWrite) Forward(dst *ReadWrite) error {
+	switch {
+	case dst == nil:
+		return fmt.Errorf("%w: Forward to nil", ErrOption)
+	case w.closed.Load() || dst.closed.Load():
+		return ErrClosed
+	case w.opts.InputEvent == "":
+		return fmt.Errorf("%w: Forward from a wheel that does not read", ErrOption)
+	case w.fwd.Load() != nil:
+		return fmt.Errorf("%w: the wheel already forwards", ErrOption)
+	}
+	if pending := w.inF.GetPending(); len(pending) > 0 {
+		var n int
+		for _, p := range pending {
+			n += len(p)
+		}
+		w.fwdOctets.Add(int64(n))
+		dst.enqueue(pending)
+	}
+	w.fwd.Store(dst)
+	return nil
+}
+
+// ForwardedOctets returns the bytes Forward has sent on so far. Any
+// goroutine may call it.
+func (w *ReadWrite) ForwardedOctets() int64 { return w.fwdOctets.Load() }
 
 // SetFilter replaces both filters. Input the old input filter had buffered
 // but not parsed is handed to the new one, so called from an input handler
@@ -679,6 +1102,49 @@ func (w *ReadWrite) SetOutputFilter(f filter.Filter) {
 	w.outF = f
 	w.outSender, _ = f.(filter.Sender)
 	w.takeOutput(w.outSender)
+}
+
+// Event changes the events the wheel emits, as POE's event method: pairs
+// of option name ("InputEvent", "ErrorEvent", "FlushedEvent", "HighEvent",
+// "LowEvent") and new event name. An empty name stops that event, except
+// InputEvent, which can only be renamed (PauseInput stops input). HighEvent
+// and LowEvent need the marks given at construction. It returns ErrOption
+// for an odd number of arguments, an unknown name or an InputEvent it
+// cannot apply, ErrMarks for marks that are missing; the pairs before the
+// bad one are applied.
+func (w *ReadWrite) Event(pairs ...string) error {
+	if len(pairs)%2 != 0 {
+		return fmt.Errorf("%w: Event takes name, event pairs", ErrOption)
+	}
+	for i := 0; i < len(pairs); i += 2 {
+		name, ev := pairs[i], pairs[i+1]
+		switch name {
+		case "InputEvent":
+			if (ev == "") != (w.opts.InputEvent == "") {
+				return fmt.Errorf("%w: InputEvent can be renamed, not added or removed", ErrOption)
+			}
+			w.opts.InputEvent = ev
+		case "ErrorEvent":
+			w.opts.ErrorEvent = ev
+		case "FlushedEvent":
+			// The writer reads it under mu, when the buffer empties.
+			w.mu.Lock()
+			w.opts.FlushedEvent = ev
+			w.mu.Unlock()
+		case "HighEvent", "LowEvent":
+			if w.highMk == 0 {
+				return fmt.Errorf("%w: %s without marks", ErrMarks, name)
+			}
+			if name == "HighEvent" {
+				w.opts.HighEvent = ev
+			} else {
+				w.opts.LowEvent = ev
+			}
+		default:
+			return fmt.Errorf("%w: unknown event option %q", ErrOption, name)
+		}
+	}
+	return nil
 }
 
 // GetInputFilter returns the input filter.
@@ -789,7 +1255,7 @@ func (w *ReadWrite) ShutdownOutput() {
 	}
 	w.shutOut = true
 	w.mu.Unlock()
-	w.wakeWriter()
+	w.kick()
 }
 
 // Close stops the wheel: it closes its handles (output not yet written is
@@ -810,6 +1276,9 @@ func (w *ReadWrite) Close() error {
 		w.rwg.Wait()
 	}
 	if waitOut {
+		w.mu.Lock()
+		w.wstop = true // no writer starts from now on (see wakeWriter)
+		w.mu.Unlock()
 		w.wwg.Wait()
 	}
 	closeFilter(w.inF)
@@ -817,7 +1286,7 @@ func (w *ReadWrite) Close() error {
 		closeFilter(w.outF)
 	}
 	w.mu.Lock()
-	w.q, w.qh, w.octets, w.msgs = nil, 0, 0, 0
+	w.dropQueueLocked()
 	w.mu.Unlock()
 	w.o.release(w)
 	return nil

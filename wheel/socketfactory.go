@@ -224,8 +224,10 @@ func NewSocketFactory(k *kernel.Kernel, opts SocketFactoryOptions) (*SocketFacto
 	return f, nil
 }
 
+// listenConfig leaves TCP keep-alive off on accepted connections, as POE
+// does (Go turns it on by default: four setsockopt calls per connection).
 func (f *SocketFactory) listenConfig() net.ListenConfig {
-	return net.ListenConfig{Control: reuseControl(f.cfg.opts.Reuse)}
+	return net.ListenConfig{Control: reuseControl(f.cfg.opts.Reuse), KeepAlive: -1}
 }
 
 func (f *SocketFactory) startListen() {
@@ -260,7 +262,7 @@ func (f *SocketFactory) startPacket() {
 }
 
 func (f *SocketFactory) startConnect() {
-	d := net.Dialer{}
+	d := net.Dialer{KeepAlive: -1} // as POE: no keep-alive
 	if f.cfg.opts.Reuse {
 		d.Control = reuseControl(true)
 	}

@@ -28,6 +28,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -45,7 +46,19 @@ func main() {
 	secs := flag.Float64("secs", 3, "client: seconds to send lines for")
 	window := flag.Int("window", 4, "client: lines written at once per connection before reading their echoes")
 	life := flag.Float64("life", 300, "server: exit after this many seconds")
+	cpuprofile := flag.String("cpuprofile", "", "server: write a CPU profile of the server's life to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "tcpecho:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var err error
 	switch *mode {
 	case "server-poe", "server-go":
@@ -58,6 +71,7 @@ func main() {
 		err = fmt.Errorf("unknown -mode %q (want server-poe, server-go, client or freeport)", *mode)
 	}
 	if err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "tcpecho:", err)
 		os.Exit(1)
 	}

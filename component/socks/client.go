@@ -65,6 +65,7 @@ type client struct {
 	est    kernel.AlarmID // establishment limit
 	timer  kernel.AlarmID // idle, linger or drain timer
 	last   time.Time      // last traffic either way
+	seen   int64          // bytes forwarded either way when last looked
 
 	linkID     string
 	linkUp     bool // socksd_sock_up or socksd_bind_up was sent
@@ -581,6 +582,10 @@ func (s *Server) relay(c *client, conn net.Conn) {
 	if c.inEOF {
 		w.ShutdownOutput() // the client half-closed before the reply
 	}
+	// From here each side's bytes go straight to the other's output,
+	// without an event per chunk; EOF and errors still come as events.
+	_ = c.wheel.Forward(w)
+	_ = w.Forward(c.wheel)
 	if c.earlyPause {
 		c.earlyPause = false
 		if !c.inPaused {
@@ -708,15 +713,23 @@ func (s *Server) establishTimeout(e *kernel.Event) any {
 	return nil
 }
 
-// idle closes a tunnel with no traffic either way for TimeOut.
+// idle closes a tunnel with no traffic either way for TimeOut. Forwarded
+// traffic makes no event, so it is sampled: at least every quarter of
+// TimeOut, and a tunnel closes between TimeOut and 1.25 TimeOut after
+// its last byte.
 func (s *Server) idle(e *kernel.Event) any {
 	c, _ := e.Arg(0).(*client)
 	if c == nil || c.state != stRelay {
 		return nil
 	}
 	c.timer = 0
-	if left := s.opts.TimeOut - s.k.Now().Sub(c.last); left > 0 {
-		s.setTimer(c, "_idle", left)
+	now := s.k.Now()
+	if n := c.wheel.ForwardedOctets() + c.link.ForwardedOctets(); n != c.seen {
+		c.seen = n
+		c.last = now
+	}
+	if left := s.opts.TimeOut - now.Sub(c.last); left > 0 {
+		s.setTimer(c, "_idle", min(left, s.opts.TimeOut/4))
 		return nil
 	}
 	s.closeClient(c, "timeout")

@@ -158,6 +158,14 @@
 //   - Data sent right after the request is relayed after the reply.
 //   - A half-close is relayed in each direction, and the idle time-out
 //     counts traffic both ways.
+//   - Once a tunnel is up, its bytes do not pass through the session:
+//     each side's ReadWrite forwards its input straight to the other's
+//     output (wheel.ReadWrite.Forward; spliced between the sockets on
+//     Linux), without an event per chunk. EOF and errors still come as
+//     events. The idle time-out samples the forwarded byte counts at
+//     least every quarter of TimeOut, so a silent tunnel closes between
+//     TimeOut and 1.25 TimeOut after its last byte. A stalled side holds
+//     at most two reads (128 KiB each) of the other.
 //
 // Other differences:
 //
@@ -166,7 +174,8 @@
 //     the system choose, and Server.Port tells which.
 //   - Client, link and listener IDs are UUID strings.
 //   - EstablishTimeOut, Resolver, Dialer, Dropper (with socksd_dropped)
-//     and IdentLookup are additions.
+//     and IdentLookup are additions. The default Dialer, like the
+//     listener, leaves TCP keep-alive off, as the original's sockets.
 //   - A failure to bind or listen shuts the server down after
 //     socksd_listener_failed; a failed accept is retried.
 //   - Shutdown reports socksd_sock_down and socksd_disconnected for what

@@ -64,10 +64,14 @@ func (s *Server) clientStart(e *kernel.Event) any {
 		handle = rw
 	}
 	o := wheel.ReadWriteOptions{
-		Handle:       handle,
-		InputEvent:   evInput,
-		ErrorEvent:   evError,
-		FlushedEvent: evFlush,
+		Handle:     handle,
+		InputEvent: evInput,
+		ErrorEvent: evError,
+	}
+	if s.cfg.ClientFlushed != nil {
+		// Otherwise the flush is heard only when a shutdown waits for
+		// it (clientShutdown): an event per reply saved.
+		o.FlushedEvent = evFlush
 	}
 	switch {
 	case s.cfg.ClientInputFilter != nil:
@@ -159,6 +163,9 @@ func (s *Server) clientShutdown(e *kernel.Event) any {
 	if !ok {
 		return nil
 	}
+	// FlushedEvent first, then the check: output that drains in
+	// between is reported.
+	_ = w.Event("FlushedEvent", evFlush)
 	if bad, _ := h["got_an_error"].(bool); bad || w.GetDriverOutOctets() == 0 {
 		s.clientDisconnected(e)
 		h.Delete("client")

@@ -118,10 +118,7 @@ func BenchmarkCreateAliasSession(b *testing.B) {
 // BenchmarkPairs runs 8 independent ping-pong pairs, serial and parallel:
 // each op is one event.
 func BenchmarkPairs(b *testing.B) {
-	for _, mode := range []struct {
-		name string
-		opts []kernel.Option
-	}{{"serial", nil}, {"parallel", []kernel.Option{kernel.Parallel()}}} {
+	for _, mode := range bothModes {
 		b.Run(mode.name, func(b *testing.B) {
 			k := kernel.New(mode.opts...)
 			pingPongPairs(b, k, 8, max(b.N/16, 1))
@@ -137,10 +134,7 @@ func BenchmarkPairs(b *testing.B) {
 // BenchmarkFanOutIn posts work from one session to 16 workers, which
 // answer back: each op is one request and its answer.
 func BenchmarkFanOutIn(b *testing.B) {
-	for _, mode := range []struct {
-		name string
-		opts []kernel.Option
-	}{{"serial", nil}, {"parallel", []kernel.Option{kernel.Parallel()}}} {
+	for _, mode := range bothModes {
 		b.Run(mode.name, func(b *testing.B) {
 			k := kernel.New(mode.opts...)
 			const workers = 16

@@ -28,6 +28,12 @@ func runWithin(t *testing.T, k *kernel.Kernel, d time.Duration) error {
 	}
 }
 
+// bothModes are the kernel modes that tests and benchmarks run in turn.
+var bothModes = []struct {
+	name string
+	opts []kernel.Option
+}{{"serial", []kernel.Option{kernel.Serial()}}, {"parallel", []kernel.Option{kernel.Parallel()}}}
+
 // pingPongPairs makes n pairs of sessions that post an event back and
 // forth rounds times each.
 func pingPongPairs(t testing.TB, k *kernel.Kernel, n, rounds int) (pongs func() int) {
@@ -222,10 +228,7 @@ func TestParallelTimerSetInHandler(t *testing.T) {
 // Stopping sessions that still have timers removes those timers from the
 // heap one by one; the walk over the heap must survive its reordering.
 func TestStopWithTimersQueued(t *testing.T) {
-	for _, mode := range []struct {
-		name string
-		opts []kernel.Option
-	}{{"serial", []kernel.Option{kernel.Serial()}}, {"parallel", []kernel.Option{kernel.Parallel()}}} {
+	for _, mode := range bothModes {
 		t.Run(mode.name, func(t *testing.T) {
 			k := kernel.New(mode.opts...)
 			for i := 0; i < 3; i++ {
@@ -259,10 +262,7 @@ func TestStopWithTimersQueued(t *testing.T) {
 // (there was no "create" yet), and ActiveEvent names the handler's event,
 // in both modes.
 func TestDetachInStartBothModes(t *testing.T) {
-	for _, mode := range []struct {
-		name string
-		opts []kernel.Option
-	}{{"serial", []kernel.Option{kernel.Serial()}}, {"parallel", []kernel.Option{kernel.Parallel()}}} {
+	for _, mode := range bothModes {
 		t.Run(mode.name, func(t *testing.T) {
 			k := kernel.New(mode.opts...)
 			var mu sync.Mutex

@@ -110,6 +110,7 @@ func (k *Kernel) State(event string, h Handler) error {
 	} else {
 		s.states[event] = h
 	}
+	s.lastName, s.lastHandler = "", nil
 	return nil
 }
 

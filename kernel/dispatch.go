@@ -336,7 +336,12 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, args [
 	if dest.trace {
 		fmt.Fprintf(c.out, "%d -> %s (from %s at %d)\n", dest.id, name, file, line)
 	}
-	h := dest.states[name]
+	var h Handler
+	if name == dest.lastName && dest.lastHandler != nil {
+		h = dest.lastHandler
+	} else if h = dest.states[name]; h != nil {
+		dest.lastName, dest.lastHandler = name, h
+	}
 	if h == nil {
 		if len(name) > 0 && name[0] == 0 {
 			// An internal event (a wheel's, named with a leading

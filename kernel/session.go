@@ -27,6 +27,12 @@ type Session struct {
 	nChildren             int
 	states                States
 	heap                  Heap
+	// A one-entry cache of states: the last event name dispatched and
+	// its handler. A session mostly gets the same event again (a
+	// ping-pong, a wheel's input), and the string compare is cheaper
+	// than the map. State clears it.
+	lastName    string
+	lastHandler Handler
 
 	// Guarded by c.qmu: the reference count POE keeps: 1 for any events
 	// to it (evTo counts them), 1 for any events from it (evFrom), 1 per

@@ -42,13 +42,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/seed02617006/poe/bench/internal/loadkit"
 	"io"
 	"net"
 	"net/netip"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,17 +73,8 @@ func main() {
 	life := flag.Float64("life", 300, "server, target: exit after this many seconds")
 	cpuprofile := flag.String("cpuprofile", "", "server: write a CPU profile of the server's life to this file")
 	flag.Parse()
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err == nil {
-			err = pprof.StartCPUProfile(f)
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "socksload:", err)
-			os.Exit(1)
-		}
-		defer pprof.StopCPUProfile()
-	}
+	stopProfile := loadkit.StartCPUProfile("socksload", *cpuprofile)
+	defer stopProfile()
 	lifetime := time.Duration(*life * float64(time.Second))
 	load := time.Duration(*secs * float64(time.Second))
 	var err error
@@ -98,12 +88,12 @@ func main() {
 	case "client":
 		err = client(*work, *proxy, *echo, *discard, *clients, *tunnels, *pid, load)
 	case "freeport":
-		err = freePort()
+		err = loadkit.PrintFreePort()
 	default:
 		err = fmt.Errorf("unknown -mode %q (want server-poe, server-go, target, client or freeport)", *mode)
 	}
 	if err != nil {
-		pprof.StopCPUProfile()
+		stopProfile()
 		fmt.Fprintln(os.Stderr, "socksload:", err)
 		os.Exit(1)
 	}
@@ -119,30 +109,13 @@ func loopback(flagName, addr string) (netip.AddrPort, error) {
 	return ap, nil
 }
 
-// freePort prints a port that was free on 127.0.0.1 a moment ago.
-func freePort() error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	defer ln.Close()
-	fmt.Println(ln.Addr().(*net.TCPAddr).Port)
-	return nil
-}
-
 // serve starts a server and keeps it until SIGINT, SIGTERM or the end of
 // its life.
 func serve(mode string, life time.Duration, start func() error) error {
 	if err := start(); err != nil {
 		return err
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	select {
-	case <-sig:
-	case <-time.After(life):
-		fmt.Fprintf(os.Stderr, "socksload: %s stopping after its -life of %v\n", mode, life)
-	}
+	loadkit.Hold("socksload", mode, life)
 	return nil
 }
 

@@ -46,24 +46,20 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/seed02617006/poe/bench/internal/loadkit"
 	"io"
 	"net"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
-	"github.com/seed02617006/poe/component/tcpserver"
 	"github.com/seed02617006/poe/filter"
 	"github.com/seed02617006/poe/internal/testcert"
 	"github.com/seed02617006/poe/kernel"
-	"github.com/seed02617006/poe/wheel"
 )
 
 // curves pins the key exchange for every server and the client.
@@ -86,17 +82,8 @@ func main() {
 	parallel := flag.Bool("parallel", false, "server-poe: run the kernel in Parallel mode (sessions on all cores)")
 	cpuprofile := flag.String("cpuprofile", "", "server: write a CPU profile to this file")
 	flag.Parse()
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err == nil {
-			err = pprof.StartCPUProfile(f)
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "sslload:", err)
-			os.Exit(1)
-		}
-		defer pprof.StopCPUProfile()
-	}
+	stopProfile := loadkit.StartCPUProfile("sslload", *cpuprofile)
+	defer stopProfile()
 	var err error
 	switch *mode {
 	case "certs":
@@ -110,12 +97,12 @@ func main() {
 			err = client(*addr, *ca, *work, *conns, time.Duration(*secs*float64(time.Second)), ps)
 		}
 	case "freeport":
-		err = freePort()
+		err = loadkit.PrintFreePort()
 	default:
 		err = fmt.Errorf("unknown -mode %q (want certs, server-poe, server-go, server-tcp, client or freeport)", *mode)
 	}
 	if err != nil {
-		pprof.StopCPUProfile()
+		stopProfile()
 		fmt.Fprintln(os.Stderr, "sslload:", err)
 		os.Exit(1)
 	}
@@ -171,17 +158,6 @@ func loopback(addr string) (*net.TCPAddr, error) {
 	return ta, nil
 }
 
-func freePort() error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	fmt.Println(port)
-	return nil
-}
-
 // serve runs one server until SIGINT, SIGTERM or the end of its life.
 func serve(mode, addr, crt, key string, parallel bool, life time.Duration) error {
 	ta, err := loopback(addr)
@@ -199,13 +175,7 @@ func serve(mode, addr, crt, key string, parallel bool, life time.Duration) error
 	if err != nil {
 		return err
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	select {
-	case <-sig:
-	case <-time.After(life):
-		fmt.Fprintf(os.Stderr, "sslload: %s stopping after its -life of %v\n", mode, life)
-	}
+	loadkit.Hold("sslload", mode, life)
 	return nil
 }
 
@@ -221,38 +191,7 @@ func poeServer(ta *net.TCPAddr, crt, key string, parallel bool) error {
 	if parallel {
 		opts = append(opts, kernel.Parallel())
 	}
-	k := kernel.New(opts...)
-	srv, err := tcpserver.New(tcpserver.Options{
-		Kernel:       k,
-		Port:         ta.Port,
-		Address:      ta.IP.String(),
-		ClientFilter: ssl,
-		ClientInput: func(e *kernel.Event) any {
-			e.Heap["client"].(*wheel.ReadWrite).Put(e.Args[0])
-			return nil
-		},
-		// The load client resets its connections: not worth a word.
-		ClientError: func(*kernel.Event) any { return nil },
-	})
-	if err != nil {
-		return err
-	}
-	failed := make(chan error, 1)
-	go func() {
-		if err := k.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "sslload: kernel:", err)
-		}
-		failed <- errors.New("the kernel stopped")
-	}()
-	select {
-	case err := <-failed:
-		return err
-	case <-time.After(100 * time.Millisecond):
-	}
-	if srv.Port() == 0 {
-		return fmt.Errorf("tcpserver did not listen on %v", ta)
-	}
-	return nil
+	return loadkit.EchoServer("sslload", kernel.New(opts...), ta.IP, ta.Port, ssl)
 }
 
 // goServer is plain crypto/tls: a goroutine per connection echoing

@@ -25,18 +25,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/seed02617006/poe/bench/internal/loadkit"
 	"net"
 	"os"
-	"os/signal"
-	"runtime/pprof"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
-	"github.com/seed02617006/poe/component/tcpserver"
 	"github.com/seed02617006/poe/kernel"
-	"github.com/seed02617006/poe/wheel"
 )
 
 func main() {
@@ -48,17 +44,8 @@ func main() {
 	life := flag.Float64("life", 300, "server: exit after this many seconds")
 	cpuprofile := flag.String("cpuprofile", "", "server: write a CPU profile of the server's life to this file")
 	flag.Parse()
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err == nil {
-			err = pprof.StartCPUProfile(f)
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "tcpecho:", err)
-			os.Exit(1)
-		}
-		defer pprof.StopCPUProfile()
-	}
+	stopProfile := loadkit.StartCPUProfile("tcpecho", *cpuprofile)
+	defer stopProfile()
 	var err error
 	switch *mode {
 	case "server-poe", "server-go":
@@ -66,12 +53,12 @@ func main() {
 	case "client":
 		err = client(*addr, *clients, *window, time.Duration(*secs*float64(time.Second)))
 	case "freeport":
-		err = freePort()
+		err = loadkit.PrintFreePort()
 	default:
 		err = fmt.Errorf("unknown -mode %q (want server-poe, server-go, client or freeport)", *mode)
 	}
 	if err != nil {
-		pprof.StopCPUProfile()
+		stopProfile()
 		fmt.Fprintln(os.Stderr, "tcpecho:", err)
 		os.Exit(1)
 	}
@@ -90,18 +77,6 @@ func loopback(addr string) (net.IP, int, error) {
 	return ta.IP, ta.Port, nil
 }
 
-// freePort prints a port that was free on 127.0.0.1 a moment ago.
-func freePort() error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	fmt.Println(port)
-	return nil
-}
-
 // serve runs one echo server until SIGINT, SIGTERM or the end of its life.
 func serve(mode, addr string, life time.Duration) error {
 	ip, port, err := loopback(addr)
@@ -109,57 +84,14 @@ func serve(mode, addr string, life time.Duration) error {
 		return err
 	}
 	if mode == "server-poe" {
-		err = poeServer(ip, port)
+		err = loadkit.EchoServer("tcpecho", kernel.New(), ip, port, nil)
 	} else {
 		err = goServer(ip, port)
 	}
 	if err != nil {
 		return err
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	select {
-	case <-sig:
-	case <-time.After(life):
-		fmt.Fprintf(os.Stderr, "tcpecho: %s stopping after its -life of %v\n", mode, life)
-	}
-	return nil
-}
-
-// poeServer starts component/tcpserver as a line echo, the Perl script's
-// twin, on a kernel of its own that runs until the process exits.
-func poeServer(ip net.IP, port int) error {
-	k := kernel.New()
-	srv, err := tcpserver.New(tcpserver.Options{
-		Kernel:  k,
-		Port:    port,
-		Address: ip.String(),
-		ClientInput: func(e *kernel.Event) any {
-			e.Heap["client"].(*wheel.ReadWrite).Put(e.Args[0])
-			return nil
-		},
-		ClientError: func(*kernel.Event) any { return nil },
-	})
-	if err != nil {
-		return err
-	}
-	failed := make(chan error, 1)
-	go func() {
-		if err := k.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "tcpecho: kernel:", err)
-		}
-		failed <- errors.New("the kernel stopped")
-	}()
-	// A failure to listen goes to the default Error handler, which logs it
-	// and stops listening: the port then stays 0 or the kernel ends.
-	select {
-	case err := <-failed:
-		return err
-	case <-time.After(100 * time.Millisecond):
-	}
-	if srv.Port() == 0 {
-		return fmt.Errorf("tcpserver did not listen on %s:%d", ip, port)
-	}
+	loadkit.Hold("tcpecho", mode, life)
 	return nil
 }
 

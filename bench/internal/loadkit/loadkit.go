@@ -1,0 +1,103 @@
+// Package loadkit holds what the benchmark programs under bench/ share:
+// a CPU profile of a server's life, a free port for the scripts, and the
+// component/tcpserver echo server each of them measures.
+package loadkit
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"syscall"
+	"time"
+
+	"github.com/seed02617006/poe/component/tcpserver"
+	"github.com/seed02617006/poe/filter"
+	"github.com/seed02617006/poe/kernel"
+	"github.com/seed02617006/poe/wheel"
+)
+
+// StartCPUProfile writes a CPU profile to path until the returned function
+// is called; with path empty it does nothing. prog names the program in
+// the message it exits with when the profile cannot start.
+func StartCPUProfile(prog, path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", prog, err)
+		os.Exit(1)
+	}
+	return pprof.StopCPUProfile
+}
+
+// PrintFreePort prints a port that was free on 127.0.0.1 a moment ago.
+func PrintFreePort() error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	fmt.Println(port)
+	return nil
+}
+
+// EchoServer starts a component/tcpserver on k that echoes each record its
+// connections read, through the prototype filter f when f is not nil (a
+// Line filter otherwise, tcpserver's default). k runs until the process
+// exits. It returns an error when the server does not listen on ip:port.
+func EchoServer(prog string, k *kernel.Kernel, ip net.IP, port int, f filter.Filter) error {
+	srv, err := tcpserver.New(tcpserver.Options{
+		Kernel:       k,
+		Port:         port,
+		Address:      ip.String(),
+		ClientFilter: f,
+		ClientInput: func(e *kernel.Event) any {
+			e.Heap["client"].(*wheel.ReadWrite).Put(e.Args[0])
+			return nil
+		},
+		// The load clients reset their connections: not worth a word.
+		ClientError: func(*kernel.Event) any { return nil },
+	})
+	if err != nil {
+		return err
+	}
+	failed := make(chan error, 1)
+	go func() {
+		if err := k.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: kernel: %v\n", prog, err)
+		}
+		failed <- errors.New("the kernel stopped")
+	}()
+	// A failure to listen goes to the default Error handler, which logs it
+	// and stops listening: the port then stays 0 or the kernel ends.
+	select {
+	case err := <-failed:
+		return err
+	case <-time.After(100 * time.Millisecond):
+	}
+	if srv.Port() == 0 {
+		return fmt.Errorf("tcpserver did not listen on %s:%d", ip, port)
+	}
+	return nil
+}
+
+// Hold keeps a started server until SIGINT, SIGTERM or the end of its
+// life, so that a server a script failed to kill goes away by itself.
+func Hold(prog, mode string, life time.Duration) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	select {
+	case <-sig:
+	case <-time.After(life):
+		fmt.Fprintf(os.Stderr, "%s: %s stopping after its -life of %v\n", prog, mode, life)
+	}
+}

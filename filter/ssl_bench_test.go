@@ -153,15 +153,7 @@ func BenchmarkSSLBulk(b *testing.B) {
 					b.Fatalf("got %d bytes, want %d", n, benchChunk)
 				}
 			}
-			step()
-			step()
-			b.SetBytes(benchChunk)
-			b.ReportAllocs()
-			stop := startCPU(b)
-			for range b.N {
-				step()
-			}
-			stop()
+			measureSteps(b, step)
 		})
 		b.Run(d.name+"/crypto-tls-1g", func(b *testing.B) {
 			src, dst := benchTLSPair(b, d.fromServer, newMemConnPair)
@@ -174,15 +166,7 @@ func BenchmarkSSLBulk(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			step()
-			step()
-			b.SetBytes(benchChunk)
-			b.ReportAllocs()
-			stop := startCPU(b)
-			for range b.N {
-				step()
-			}
-			stop()
+			measureSteps(b, step)
 		})
 		// crypto/tls made to hand out buffers as a filter must: each
 		// ciphertext write and each plaintext read lands in a buffer of
@@ -208,15 +192,7 @@ func BenchmarkSSLBulk(b *testing.B) {
 					n += k
 				}
 			}
-			step()
-			step()
-			b.SetBytes(benchChunk)
-			b.ReportAllocs()
-			stop := startCPU(b)
-			for range b.N {
-				step()
-			}
-			stop()
+			measureSteps(b, step)
 		})
 		b.Run(d.name+"/filter-2g", func(b *testing.B) {
 			src, dst := benchFilterPair(b, d.fromServer)
@@ -588,3 +564,17 @@ func (m *ownedConn) RemoteAddr() net.Addr               { return &net.TCPAddr{} 
 func (m *ownedConn) SetDeadline(t time.Time) error      { return nil }
 func (m *ownedConn) SetReadDeadline(t time.Time) error  { return nil }
 func (m *ownedConn) SetWriteDeadline(t time.Time) error { return nil }
+
+// measureSteps runs step twice to warm up, then b.N times under the
+// benchmark's clock and CPU meter; each step moves benchChunk bytes.
+func measureSteps(b *testing.B, step func()) {
+	step()
+	step()
+	b.SetBytes(benchChunk)
+	b.ReportAllocs()
+	stop := startCPU(b)
+	for range b.N {
+		step()
+	}
+	stop()
+}

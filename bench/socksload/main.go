@@ -155,15 +155,7 @@ func goProxy(addr string) error {
 	if err != nil {
 		return err
 	}
-	go func() {
-		for {
-			c, err := ln.AcceptTCP()
-			if err != nil {
-				return
-			}
-			go goRelay(c)
-		}
-	}()
+	loadkit.Serve(ln, func(c net.Conn) { goRelay(c.(*net.TCPConn)) })
 	return nil
 }
 
@@ -242,18 +234,7 @@ func targets(echo, discard string) error {
 		if err != nil {
 			return err
 		}
-		go func() {
-			for {
-				c, err := ln.AcceptTCP()
-				if err != nil {
-					return
-				}
-				go func() {
-					defer c.Close()
-					t.serve(c)
-				}()
-			}
-		}()
+		loadkit.Serve(ln, func(c net.Conn) { t.serve(c.(*net.TCPConn)) })
 	}
 	return nil
 }

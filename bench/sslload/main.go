@@ -205,7 +205,7 @@ func goServer(ta *net.TCPAddr, crt, key string) error {
 	if err != nil {
 		return err
 	}
-	go acceptLoop(ln)
+	loadkit.Serve(ln, echo)
 	return nil
 }
 
@@ -215,32 +215,23 @@ func tcpServer(ta *net.TCPAddr) error {
 	if err != nil {
 		return err
 	}
-	go acceptLoop(ln)
+	loadkit.Serve(ln, echo)
 	return nil
 }
 
-func acceptLoop(ln net.Listener) {
+// echo writes back what c reads, through a buffer of one chunk.
+func echo(c net.Conn) {
+	buf := make([]byte, chunk)
 	for {
-		c, err := ln.Accept()
+		n, err := c.Read(buf)
+		if n > 0 {
+			if _, werr := c.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "sslload: accept:", err)
 			return
 		}
-		go func() {
-			defer c.Close()
-			buf := make([]byte, chunk)
-			for {
-				n, err := c.Read(buf)
-				if n > 0 {
-					if _, werr := c.Write(buf[:n]); werr != nil {
-						return
-					}
-				}
-				if err != nil {
-					return
-				}
-			}
-		}()
 	}
 }
 

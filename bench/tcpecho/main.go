@@ -102,15 +102,7 @@ func goServer(ip net.IP, port int) error {
 	if err != nil {
 		return err
 	}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go plainEcho(c)
-		}
-	}()
+	loadkit.Serve(ln, plainEcho)
 	return nil
 }
 

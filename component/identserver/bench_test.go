@@ -3,6 +3,7 @@ package identserver
 import (
 	"bufio"
 	"fmt"
+	"github.com/seed02617006/poe/internal/gosrv"
 	"io"
 	"net"
 	"strconv"
@@ -75,39 +76,19 @@ func queryLoad(b *testing.B, addr string, n int) float64 {
 // plainIdentd is the baseline: a goroutine-per-connection identd in plain
 // Go with the same grammar and the same answer.
 func plainIdentd(b *testing.B) string {
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(patience))
-				line, err := bufio.NewReaderSize(c, 1024).ReadSlice('\n')
-				if err != nil {
-					return
-				}
-				p1, p2, err := ident.ParseRequest(string(line[:len(line)-1]))
-				out := ident.FormatUserID(p1, p2, "UNIX", "bench")
-				if err != nil {
-					out = ident.FormatError(p1, p2, ident.InvalidPort)
-				}
-				_, _ = io.WriteString(c, out+"\r\n")
-			}()
+	return gosrv.Serve(b, func(c net.Conn) {
+		_ = c.SetDeadline(time.Now().Add(patience))
+		line, err := bufio.NewReaderSize(c, 1024).ReadSlice('\n')
+		if err != nil {
+			return
 		}
-	}()
-	b.Cleanup(func() { ln.Close(); wg.Wait() })
-	return ln.Addr().String()
+		p1, p2, err := ident.ParseRequest(string(line[:len(line)-1]))
+		out := ident.FormatUserID(p1, p2, "UNIX", "bench")
+		if err != nil {
+			out = ident.FormatError(p1, p2, ident.InvalidPort)
+		}
+		_, _ = io.WriteString(c, out+"\r\n")
+	}).Addr().String()
 }
 
 // BenchmarkQueries measures queries per second, one connection per

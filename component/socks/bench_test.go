@@ -3,6 +3,7 @@ package socks
 import (
 	"errors"
 	"fmt"
+	"github.com/seed02617006/poe/internal/gosrv"
 	"io"
 	"net"
 	"net/netip"
@@ -121,38 +122,16 @@ func (r *goRelay) serve(c *net.TCPConn) {
 // one byte).
 func benchTarget(b *testing.B, discard bool) netip.AddrPort {
 	b.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			if !discard {
-				// The echo's peer has closed first: reset, no TIME_WAIT.
-				_ = c.(*net.TCPConn).SetLinger(0)
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				if discard {
-					_, _ = io.Copy(io.Discard, c)
-					_, _ = c.Write([]byte{1})
-					return
-				}
-				_, _ = io.Copy(c, c)
-			}()
+	return gosrv.Serve(b, func(c net.Conn) {
+		if discard {
+			_, _ = io.Copy(io.Discard, c)
+			_, _ = c.Write([]byte{1})
+			return
 		}
-	}()
-	b.Cleanup(func() { ln.Close(); wg.Wait() })
-	return ln.Addr().(*net.TCPAddr).AddrPort()
+		// The echo's peer closes first: reset, no TIME_WAIT.
+		_ = c.(*net.TCPConn).SetLinger(0)
+		_, _ = io.Copy(c, c)
+	}).Addr().AddrPort()
 }
 
 // socksDial connects through the proxy and returns the tunnel.

@@ -2,6 +2,7 @@ package tcpserver_test
 
 import (
 	"bufio"
+	"github.com/seed02617006/poe/internal/gosrv"
 	"io"
 	"net"
 	"strconv"
@@ -51,28 +52,8 @@ func poeEcho(b *testing.B, opts tcpserver.Options) benchServer {
 // plainServer is the baseline: a goroutine per connection, in plain Go,
 // doing what the POE server does per connection.
 func plainServer(b *testing.B, serve func(net.Conn)) benchServer {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				serve(c)
-			}()
-		}
-	}()
-	return benchServer{addr: ln.Addr().String(), stop: func() { ln.Close(); wg.Wait() }}
+	srv := gosrv.Serve(b, serve)
+	return benchServer{addr: srv.Addr().String(), stop: srv.Close}
 }
 
 func plainEcho(c net.Conn) {

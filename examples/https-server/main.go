@@ -141,8 +141,8 @@ func main() {
 			return nil
 		},
 		// A client that does not speak TLS gets an error from the
-		// filter and its connection is shut down. The wheel reports a
-		// failed handshake once per GetOne it retries, so say it once.
+		// filter and its connection is shut down; tcpserver sets
+		// got_an_error after the first error, so it is said once.
 		ClientError: func(e *kernel.Event) any {
 			if e.Heap["got_an_error"] != nil {
 				return nil

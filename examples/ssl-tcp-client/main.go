@@ -56,9 +56,9 @@ func main() {
 			fmt.Print("from server: " + string(e.Args[0].([]byte)) + "\n")
 			return nil
 		},
-		// Not in the seed: the wheel reports a failed handshake once per
-		// GetOne it retries (up to 64 times), so the default ServerError
-		// would print it that often. Say it once per connection.
+		// Not in the seed: say a connection's first error only
+		// (tcpclient sets got_an_error after it), where the default
+		// ServerError would print every one.
 		ServerError: func(e *kernel.Event) any {
 			if e.Heap["got_an_error"] != nil {
 				return nil

@@ -79,9 +79,9 @@ func main() {
 		},
 		// Not in the seed. A client that is not speaking TLS (or fails
 		// the handshake) gets an error from the filter; the connection
-		// is shut down and the server goes on. The wheel reports a
-		// failed handshake once per GetOne it retries (up to 64 times),
-		// so say it once per connection.
+		// is shut down and the server goes on. tcpserver sets
+		// got_an_error after the first error, so it is said once per
+		// connection.
 		ClientError: func(e *kernel.Event) any {
 			if e.Heap["got_an_error"] != nil {
 				return nil

@@ -195,13 +195,19 @@ func (c *core) runBatch() {
 	}
 }
 
+// collectable says whether s, at position i of the marks of generation
+// gen, is still marked there and holds nothing. qmu must be held.
+func (s *Session) collectable(gen uint64, i int) bool {
+	return s.markGen == gen && int(s.markIdx) == i && s.refs < 1 && s.pev.Load() == 0 && !s.dead
+}
+
 // anyCollectableLocked says whether a marked session still has nothing;
 // when none has (a session marked as its last event was taken, then given
 // a new one by its handler: every event of a ping-pong), the marks are
 // dropped at once, without the sweep's locking. qmu must be held.
 func (c *core) anyCollectableLocked() bool {
 	for i, s := range c.marked {
-		if s.markGen == c.markGen && int(s.markIdx) == i && s.refs < 1 && s.pev.Load() == 0 && !s.dead {
+		if s.collectable(c.markGen, i) {
 			return true
 		}
 	}
@@ -275,7 +281,7 @@ func (c *core) sweep(ch *chain) {
 		var dead []*Session
 		for i := len(todo) - 1; i >= 0; i-- {
 			s := todo[i]
-			if s.markGen == gen && int(s.markIdx) == i && s.refs < 1 && s.pev.Load() == 0 && !s.dead {
+			if s.collectable(gen, i) {
 				dead = append(dead, s)
 			}
 		}

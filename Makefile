@@ -14,13 +14,14 @@ run:
 
 ## test: vet, the whole suite under the race detector, the same suite again
 ## on Parallel kernels (POE_KERNEL=parallel; the kernel package's own tests
-## check POE's order and run both modes where it applies), then the
+## check POE's order and run both modes where it applies) that also check
+## that no handler keeps its *Event (POE_EVENT_CHECK=1), then the
 ## conformance programs on their own (their timers are tens of milliseconds
 ## apart, so they do not share the cores with the rest of the suite)
 test:
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 -timeout 9m $$($(GO) list $(PKGS) | grep -v /conformance)
-	POE_KERNEL=parallel $(GO) test -race -count=1 -timeout 9m $$($(GO) list $(PKGS) | grep -v '/conformance\|/kernel$$')
+	POE_KERNEL=parallel POE_EVENT_CHECK=1 $(GO) test -race -count=1 -timeout 9m $$($(GO) list $(PKGS) | grep -v '/conformance\|/kernel$$')
 	$(GO) test -count=1 -timeout 5m ./conformance/
 
 ## lint: gofmt, vet and staticcheck (a pinned version, fetched by go run)

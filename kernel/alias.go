@@ -16,14 +16,14 @@ func (k *Kernel) AliasSet(name string) error {
 	}
 	c.nmu.Lock()
 	defer c.nmu.Unlock()
-	if owner, ok := c.aliases[name]; ok {
-		if owner != s {
-			return ErrExists
-		}
+	owner, added := c.aliases.insert(name, s)
+	if owner != s {
+		return ErrExists
+	}
+	if !added {
 		return nil
 	}
-	c.aliases[name] = s
-	s.aliases = append(s.aliases, name)
+	s.addAlias(name)
 	c.refInc(s)
 	return nil
 }
@@ -35,8 +35,8 @@ func (k *Kernel) AliasRemove(name string) error {
 	c := k.c
 	s := k.cur()
 	c.nmu.Lock()
-	owner, ok := c.aliases[name]
-	if !ok {
+	owner := c.aliases.get(name)
+	if owner == nil {
 		c.nmu.Unlock()
 		return ErrNoSuchSession
 	}
@@ -44,13 +44,8 @@ func (k *Kernel) AliasRemove(name string) error {
 		c.nmu.Unlock()
 		return ErrNotPermitted
 	}
-	delete(c.aliases, name)
-	for i, a := range s.aliases {
-		if a == name {
-			s.aliases = append(s.aliases[:i], s.aliases[i+1:]...)
-			break
-		}
-	}
+	c.aliases.delete(name)
+	s.removeAlias(name)
 	c.nmu.Unlock()
 	c.refDec(s)
 	return nil
@@ -69,7 +64,7 @@ func (k *Kernel) AliasList(s ...*Session) []string {
 	}
 	k.c.nmu.RLock()
 	defer k.c.nmu.RUnlock()
-	list := append([]string(nil), target.aliases...)
+	list := target.aliasList(nil)
 	slices.Sort(list)
 	return list
 }

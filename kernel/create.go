@@ -51,7 +51,7 @@ func (k *Kernel) CreateSession(spec SessionSpec) (*Session, error) {
 
 func (c *core) newSession(parent *Session, spec SessionSpec) *Session {
 	s := &Session{c: c, parent: parent, trace: spec.Trace, warnDflt: spec.Default}
-	s.view = &Kernel{c: c, s: s}
+	s.view = Kernel{c: c, s: s}
 	// The creator's map is shared until State changes it: copying a
 	// map per session would cost more than the rest of creating one.
 	s.states = spec.States

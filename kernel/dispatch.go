@@ -3,6 +3,7 @@ package kernel
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 )
 
@@ -16,7 +17,7 @@ func (c *core) resolve(dest any) *Session {
 		return d
 	case string:
 		c.nmu.RLock()
-		s := c.aliases[d]
+		s := c.aliases.get(d)
 		c.nmu.RUnlock()
 		return s
 	case int:
@@ -37,8 +38,8 @@ func (c *core) resolve(dest any) *Session {
 // activeSession is the session whose handler is running, or the kernel's
 // session outside handlers.
 func (c *core) activeSession() *Session {
-	if ev := c.cur.Load(); ev != nil {
-		return ev.Session
+	if r := c.cur.Load(); r != nil {
+		return r.s
 	}
 	return c.kses
 }
@@ -253,11 +254,47 @@ func (k *Kernel) Call(dest any, event string, args ...any) (any, error) {
 	if event == "" {
 		return nil, ErrInvalid
 	}
-	s := k.c.resolve(dest)
+	c := k.c
+	s := c.resolve(dest)
 	if s == nil {
 		return nil, ErrNoSuchSession
 	}
-	return k.c.call(k.chain(), k.c.senderFor(k.s), s, event, args, 1)
+	if c.parallel {
+		return c.call(k.chain(), c.senderFor(k.s), s, event, slices.Clone(args), 1)
+	}
+	// The handler's arguments are a copy on the kernel's stack of call
+	// arguments, so the caller's variadic slice stays on its own stack
+	// and a Call allocates nothing. Calls nest; one from outside any
+	// handler starts the stack afresh, dropping what a panic left.
+	if c.argStack == nil {
+		c.argStack = new([256]any)
+	}
+	base := c.argTop
+	if c.dispatching == 0 {
+		clear(c.argStack[:base])
+		base = 0
+	}
+	top := base + len(args)
+	var own []any
+	if top <= len(c.argStack) {
+		own = c.argStack[base:top:top]
+		for i, a := range args {
+			own[i] = a
+		}
+	} else {
+		own, top = slices.Clone(args), base
+	}
+	c.argTop = top
+	ret, err := c.call(nil, c.senderFor(k.s), s, event, own, 1)
+	if top > base {
+		// An index loop: the range form becomes a memclr call,
+		// which costs more than the one or two stores of a Call.
+		for i := 0; i < len(own); i++ {
+			own[i] = nil
+		}
+	}
+	c.argTop = base
+	return ret, err
 }
 
 func (c *core) call(ch *chain, src, dest *Session, name string, args []any, skip int) (any, error) {
@@ -277,7 +314,7 @@ func (c *core) call(ch *chain, src, dest *Session, name string, args []any, skip
 	if dest == src && dest == c.activeSession() {
 		// POE calls its own session's handler directly: no new
 		// active event and no exception trap.
-		ret = c.invokeState(dest.view, dest, src, name, args, file, line, from)
+		ret = c.invokeState(&dest.view, dest, src, name, etCall, args, file, line, from)
 	} else {
 		ret = c.dispatch(nil, dest, src, name, etCall, args, file, line, from)
 	}
@@ -309,7 +346,7 @@ func (c *core) dispatch(ch *chain, dest, src *Session, name string, typ evType, 
 	prevEv, prevE, prevT := c.cur.Load(), c.activeEvent, c.activeType
 	c.activeEvent, c.activeType = name, typ
 	c.dispatching++
-	ret := c.invokeTrapped(dest.view, dest, src, name, typ, args, file, line, from)
+	ret := c.invokeTrapped(&dest.view, dest, src, name, typ, args, file, line, from)
 	c.dispatching--
 	c.cur.Store(prevEv)
 	c.activeEvent, c.activeType = prevE, prevT
@@ -320,19 +357,22 @@ func (c *core) dispatch(ch *chain, dest, src *Session, name string, typ evType, 
 }
 
 func (c *core) invokeTrapped(view *Kernel, dest, src *Session, name string, typ evType, args []any, file string, line int, from string) (ret any) {
+	depth := dest.evDepth
 	defer func() {
 		if r := recover(); r != nil {
+			dest.evDepth = depth
 			ret = nil
 			f, l := panicSite()
 			c.handlerPanic(&Exception{Err: panicError(r), Event: name, Dest: dest, Source: src, FromState: from, File: f, Line: l}, typ)
 		}
 	}()
-	return c.invokeState(view, dest, src, name, args, file, line, from)
+	return c.invokeState(view, dest, src, name, typ, args, file, line, from)
 }
 
 // invokeState is POE::Session's _invoke_state: find the handler, fall back
-// to _default, and call it.
-func (c *core) invokeState(view *Kernel, dest, src *Session, name string, args []any, file string, line int, from string) any {
+// to _default, and call it. typ says whether the session is starting or
+// stopping, when it gets no cache of Events.
+func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ evType, args []any, file string, line int, from string) any {
 	if dest.trace {
 		fmt.Fprintf(c.out, "%d -> %s (from %s at %d)\n", dest.id, name, file, line)
 	}
@@ -362,32 +402,107 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, args [
 		args = []any{name, args}
 		name = "_default"
 	}
-	ev := &Event{
-		Kernel:      view,
-		Session:     dest,
-		Heap:        dest.heap,
-		State:       name,
-		Sender:      src,
-		Args:        args,
-		CallerFile:  file,
-		CallerLine:  line,
-		CallerState: from,
+	// The Event comes from the session's cache, one per nesting depth
+	// (a wheel's I/O event and the user's event it calls are two), so
+	// that a handler costs no allocation. A session's first and last
+	// events, and deeper nesting, get a new one.
+	d := dest.evDepth
+	var ev *Event
+	var rec *curRec
+	reused := false
+	if d < evSlots && !c.freshEvents && typ&(etStart|etStop) == 0 {
+		if dest.evc == nil {
+			dest.evc = new(evCache)
+		}
+		sl := &dest.evc.slot[d]
+		if sl.rec == nil || sl.rec.state != name {
+			sl.rec = &curRec{s: dest, state: name}
+		}
+		ev, rec, reused = &sl.ev, sl.rec, true
+		// Only what changes from event to event is written: fewer
+		// write barriers, and the session's own fields stay as they
+		// were for anyone holding the Event.
+		if ev.Kernel != view {
+			ev.Kernel = view
+		}
+		ev.Session, ev.Heap = dest, dest.heap
+		ev.State, ev.Sender, ev.Args = name, src, args
+		ev.CallerFile, ev.CallerLine, ev.CallerState = file, line, from
+	} else {
+		b := &evBox{rec: curRec{s: dest, state: name}}
+		ev, rec = &b.ev, &b.rec
+		*ev = Event{
+			Kernel:      view,
+			Session:     dest,
+			Heap:        dest.heap,
+			State:       name,
+			Sender:      src,
+			Args:        args,
+			CallerFile:  file,
+			CallerLine:  line,
+			CallerState: from,
+		}
 	}
 	if !c.parallel {
 		// One atomic store tells other goroutines both the active
-		// session and its state (for SENDER and CALLER_STATE). In
-		// Parallel mode there is no single active session.
-		c.cur.Store(ev)
+		// session and its state (for SENDER and CALLER_STATE); the
+		// record never changes, so they may read it while the Event is
+		// reused. In Parallel mode there is no single active session.
+		c.cur.Store(rec)
 	}
-	return h(ev)
+	dest.evDepth = d + 1
+	ret := h(ev)
+	dest.evDepth = d
+	if reused {
+		// Keep nothing alive for the next event: the arguments may be
+		// large, and the sender may stop.
+		ev.Args, ev.Sender = nil, nil
+	} else if c.freshEvents {
+		poisonEvent(ev)
+	}
+	return ret
+}
+
+// evSlots is how deep one session's nested events use cached Events.
+const evSlots = 2
+
+// evCache holds a session's reusable Events, one per nesting depth, each
+// with the record published as the active state while it is handled.
+type evCache struct {
+	slot [evSlots]struct {
+		ev  Event
+		rec *curRec
+	}
+}
+
+// curRec is what c.cur publishes: the session being dispatched and its
+// state. It is immutable, so goroutines that post may read it at any time.
+type curRec struct {
+	s     *Session
+	state string
+}
+
+// evBox is an Event that is not reused, with its record, in one
+// allocation.
+type evBox struct {
+	ev  Event
+	rec curRec
+}
+
+// poisonEvent empties an Event whose handler has returned, in the mode
+// that checks that no handler keeps its Event (EventCheckEnv): a kept
+// Event then fails at once with a nil dereference instead of showing a
+// later event's values.
+func poisonEvent(ev *Event) {
+	*ev = Event{State: "(an Event used after its handler returned)"}
 }
 
 // callerState is the state src is handling now, or "" when src is not
 // the session being dispatched. Wheels' goroutines post too, so the
 // current event is published through an atomic pointer.
 func (c *core) callerState(src *Session) string {
-	if ev := c.cur.Load(); ev != nil && ev.Session == src {
-		return ev.State
+	if r := c.cur.Load(); r != nil && r.s == src {
+		return r.state
 	}
 	return ""
 }

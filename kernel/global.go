@@ -56,7 +56,7 @@ func Signal(dest any, signal string, args ...any) error {
 func Current() *Kernel {
 	if k := running.Load(); k != nil {
 		if s := k.c.activeSession(); s != nil && s != k.c.kses {
-			return s.view
+			return &s.view
 		}
 		return k
 	}

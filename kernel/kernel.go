@@ -35,6 +35,18 @@ func (h Heap) Delete(key string) {
 }
 
 // Event is what a handler receives: POE's @_ with named fields.
+//
+// The Event and its Args slice belong to the kernel and are valid until
+// the handler returns: the kernel reuses them for the session's next
+// events, so that dispatching an event or making a Call allocates
+// nothing. Keep the values, not the Event, as a POE handler keeps
+// "my ($kernel, $heap, $arg) = @_[KERNEL, HEAP, ARG0]" and not \@_:
+//
+//	k, heap, line := e.Kernel, e.Heap, e.Args[0]
+//	go func() { k.Post(...) }()   // not e.Kernel inside the closure
+//
+// e.Kernel, e.Session and e.Heap themselves stay valid for the session's
+// life. The CheckEvents option finds handlers that keep an Event.
 type Event struct {
 	Kernel      *Kernel  // the kernel as seen from this session
 	Session     *Session // $_[SESSION]
@@ -90,6 +102,19 @@ func Serial() Option { return func(c *core) { c.parallel = false } }
 // the suite both ways.
 const ModeEnv = "POE_KERNEL"
 
+// EventCheckEnv is the environment variable that, set to "1", gives every
+// kernel New makes the CheckEvents option. `make test` runs its Parallel
+// pass this way.
+const EventCheckEnv = "POE_EVENT_CHECK"
+
+// CheckEvents makes the kernel check that handlers do not keep their
+// *Event (see Event): each handler gets a new Event, emptied when the
+// handler returns, so that a closure or goroutine that reads it later
+// fails at once with a nil dereference, and the race detector names a
+// goroutine that reads it while it is emptied. It costs an allocation per
+// event; use it in tests.
+func CheckEvents() Option { return func(c *core) { c.freshEvents = true } }
+
 // WithClock replaces the kernel's monotonic clock, for deterministic tests.
 // now returns the time elapsed since an arbitrary origin and must never go
 // backwards. Timers then wait for now to reach them; use RunOneTimeslice to
@@ -128,7 +153,7 @@ type core struct {
 	// nmu guards the name tables, which Post reads from any goroutine.
 	nmu     sync.RWMutex
 	ids     idTable
-	aliases map[string]*Session
+	aliases aliasTable
 	nextID  int
 
 	// smu guards the session tree, signal watchers, extra references and
@@ -142,7 +167,7 @@ type core struct {
 
 	// The rest belongs to the goroutine running handlers.
 	kses        *Session
-	cur         atomic.Pointer[Event] // the Event being handled: active session and state
+	cur         atomic.Pointer[curRec] // the session being dispatched and its state
 	activeEvent string
 	activeType  evType
 	marked      []*Session   // guarded by qmu
@@ -157,6 +182,11 @@ type core struct {
 	exception   error
 	excepted    atomic.Bool // exception != nil
 	running     bool
+	freshEvents bool // EventCheckEnv: no Event is reused
+	// The arguments of the Calls in progress, innermost last, up to
+	// argTop; deeper ones are allocated.
+	argStack    *[256]any
+	argTop      int
 	dispatching int
 
 	actors actorGlue
@@ -182,9 +212,10 @@ func New(opts ...Option) *Kernel {
 	c := &core{
 		id:       uuid.NewString(),
 		out:      os.Stderr,
-		aliases:  make(map[string]*Session),
 		wake:     make(chan struct{}, 1),
 		parallel: os.Getenv(ModeEnv) == "parallel",
+
+		freshEvents: os.Getenv(EventCheckEnv) == "1",
 	}
 	for _, o := range opts {
 		o(c)
@@ -195,7 +226,7 @@ func New(opts ...Option) *Kernel {
 	}
 	c.origin = time.Now().Add(-c.now())
 	c.kses = &Session{c: c, id: 0, states: States{}}
-	c.kses.view = &Kernel{c: c, s: c.kses}
+	c.kses.view = Kernel{c: c, s: c.kses}
 	if c.parallel {
 		c.initParallel()
 	}
@@ -220,7 +251,7 @@ func (k *Kernel) ID() string { return k.c.id }
 // Outside returns a view of k for goroutines that are not running one of
 // its handlers: its Post and Signal have the kernel's session as SENDER, and
 // its Stop asks the loop to stop. It may be called from any goroutine.
-func (k *Kernel) Outside() *Kernel { return k.c.kses.view }
+func (k *Kernel) Outside() *Kernel { return &k.c.kses.view }
 
 // Session returns the session k is bound to: the dispatched session for a
 // view, the kernel's own session (ID 0) for the root kernel outside

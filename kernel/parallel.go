@@ -155,7 +155,7 @@ func (c *core) parallelCall(ch *chain, src, dest *Session, name string, args []a
 	if ch != nil && dest == src && dest.owner.Load() == ch {
 		// A call to one's own session: a plain function call, and a
 		// panic propagates to the caller, as in POE.
-		return c.invokeState(&Kernel{c: c, s: dest, ch: ch}, dest, src, name, args, file, line, from), nil
+		return c.invokeState(&Kernel{c: c, s: dest, ch: ch}, dest, src, name, etCall, args, file, line, from), nil
 	}
 	ret, err := c.pdispatch(ch, dest, src, name, etCall, args, file, line, from)
 	if err == nil && src == c.kses && ch == nil {

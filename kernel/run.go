@@ -396,11 +396,14 @@ func (c *core) free(s *Session) {
 
 	c.nmu.Lock()
 	c.ids.delete(s.id)
+	if s.alias != "" {
+		c.aliases.delete(s.alias)
+	}
 	for _, a := range s.aliases {
-		delete(c.aliases, a)
+		c.aliases.delete(a)
 	}
 	c.nmu.Unlock()
-	s.aliases = nil
+	s.alias, s.aliases = "", nil
 
 	c.qmu.Lock()
 	// POE removes the session's events at once, which lets the other

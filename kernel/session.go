@@ -3,6 +3,7 @@ package kernel
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -16,7 +17,7 @@ import (
 type Session struct {
 	c      *core
 	id     int
-	view   *Kernel
+	view   Kernel // the session's own view, e.Kernel in its handlers
 	parent *Session
 	// Children form a list in creation order, so that signal delivery and
 	// teardown have one deterministic order where POE's hash order is
@@ -33,13 +34,17 @@ type Session struct {
 	// than the map. State clears it.
 	lastName    string
 	lastHandler Handler
+	// The Events handed to its handlers, reused (see Event); evDepth
+	// is how many of its handlers are running, one inside the other.
+	evc *evCache
 
 	// Guarded by c.qmu: the reference count POE keeps: 1 for any events
 	// to it (evTo counts them), 1 for any events from it (evFrom), 1 per
 	// child, alias, extra-reference tag, wheel and child process.
 	refs int
 
-	aliases []string
+	alias   string   // its first alias: most sessions have at most one
+	aliases []string // the others
 	extref  map[string]int
 	handles []io.Closer
 	passive []io.Closer // closed at stop, but keep nothing alive
@@ -63,6 +68,7 @@ type Session struct {
 	sharedStates bool        // states belongs to the creator until State changes it
 	trace        bool
 	warnDflt     bool
+	evDepth      uint8
 
 	// What only Parallel mode needs, allocated there: a POE-order session
 	// is 128 bytes smaller without it.
@@ -70,6 +76,38 @@ type Session struct {
 
 	actorMu sync.Mutex
 	pid     *actor.PID // registered lazily, see PID
+}
+
+// addAlias records name as one of s's aliases.
+func (s *Session) addAlias(name string) {
+	if s.alias == "" {
+		s.alias = name
+	} else {
+		s.aliases = append(s.aliases, name)
+	}
+}
+
+// removeAlias forgets name, one of s's aliases.
+func (s *Session) removeAlias(name string) {
+	if s.alias == name {
+		s.alias = ""
+		if n := len(s.aliases); n > 0 {
+			s.alias = s.aliases[n-1]
+			s.aliases = s.aliases[:n-1]
+		}
+		return
+	}
+	if i := slices.Index(s.aliases, name); i >= 0 {
+		s.aliases = slices.Delete(s.aliases, i, i+1)
+	}
+}
+
+// aliasList appends s's aliases to list.
+func (s *Session) aliasList(list []string) []string {
+	if s.alias != "" {
+		list = append(list, s.alias)
+	}
+	return append(list, s.aliases...)
 }
 
 // parSession is a session's Parallel mode state.
@@ -105,7 +143,7 @@ func (s *Session) String() string {
 
 // Kernel returns the kernel as seen from s: the view that handlers of s get
 // as e.Kernel.
-func (s *Session) Kernel() *Kernel { return s.view }
+func (s *Session) Kernel() *Kernel { return &s.view }
 
 // Heap returns the session's heap. Only s's own handlers should touch it.
 func (s *Session) Heap() Heap { return s.heap }

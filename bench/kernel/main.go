@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/seed02617006/poe/bench/internal/loadkit"
 	"github.com/seed02617006/poe/kernel"
 	"github.com/seed02617006/poe/session"
 )
@@ -28,11 +29,13 @@ import (
 func main() {
 	w := flag.String("w", "", "workload: post, yield, call or sessions")
 	n := flag.Int("n", 1000000, "events, calls or sessions")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
 	if *n < 2 {
 		fmt.Fprintln(os.Stderr, "kernel: -n must be at least 2")
 		os.Exit(2)
 	}
+	stop := loadkit.StartCPUProfile("kernel", *cpuprofile)
 	var err error
 	switch *w {
 	case "post":
@@ -46,6 +49,7 @@ func main() {
 	default:
 		err = fmt.Errorf("unknown workload %q (want post, yield, call or sessions)", *w)
 	}
+	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "kernel:", err)
 		os.Exit(1)

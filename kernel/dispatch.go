@@ -96,7 +96,8 @@ func (c *core) push(dest, src *Session, name string, typ evType, args []any, due
 	} else {
 		e = new(event)
 	}
-	*e = event{dest: dest, src: src, name: name, typ: typ, args: args, file: file, line: line, from: from}
+	*e = event{dest: dest, src: src, name: name, typ: typ, file: file, line: line, from: from}
+	e.setArgs(args)
 	c.seq++
 	e.seq = c.seq
 	if typ&etAlarm != 0 {
@@ -144,9 +145,10 @@ func (c *core) pushParallel(dest, src *Session, name string, typ evType, args []
 		return nil
 	}
 	e := eventPool.Get().(*event)
-	*e = event{dest: dest, src: src, name: name, typ: typ, args: args, file: file, line: line, from: from}
+	*e = event{dest: dest, src: src, name: name, typ: typ, file: file, line: line, from: from}
+	e.setArgs(args)
 	countParallel(e)
-	c.pending.Add(1)
+	c.countPosted(src)
 	if w := src.hint.Load(); w != nil && src.owner.Load() != nil {
 		// src is running on w: run dest there too, on the same core.
 		dest.hint.Store(w)
@@ -551,8 +553,10 @@ func (c *core) kernelEvent(name string, args []any) any {
 		// still idle, the ZOMBIE signal stops everything.
 		c.qmu.Lock()
 		// In Parallel mode the IDLE being handled is itself pending.
-		pending := c.pending.Load()
-		idle := c.q.len() == 0 && (pending == 0 || (c.parallel && pending == 1))
+		idle := c.q.len() == 0
+		if c.parallel {
+			idle = idle && c.pendingCount() == 1
+		}
 		c.qmu.Unlock()
 		if idle && c.handles == 0 {
 			_, _ = c.push(c.kses, c.kses, "_signal", etSignal, []any{"ZOMBIE"}, 0, "", 0, "")

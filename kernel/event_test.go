@@ -255,3 +255,33 @@ func TestCheckEventsEmptiesKeptEvents(t *testing.T) {
 		})
 	}
 }
+
+// A post copies its arguments: the poster may reuse its slice at once.
+func TestPostCopiesArguments(t *testing.T) {
+	for _, m := range bothModes {
+		t.Run(m.name, func(t *testing.T) {
+			k := kernel.New(m.opts...)
+			var got [][]any
+			create(t, k, kernel.States{
+				"_start": func(e *kernel.Event) any {
+					for _, n := range []int{1, 2, 3, 5} {
+						args := make([]any, n)
+						for i := range args {
+							args[i] = i
+						}
+						e.Kernel.Yield("ev", args...)
+						for i := range args {
+							args[i] = "reused"
+						}
+					}
+					return nil
+				},
+				"ev": func(e *kernel.Event) any { got = append(got, slices.Clone(e.Args)); return nil },
+			})
+			if err := k.Run(); err != nil {
+				t.Fatal(err)
+			}
+			check(t, "args", got, [][]any{{0}, {0, 1}, {0, 1, 2}, {0, 1, 2, 3, 4}})
+		})
+	}
+}

@@ -160,9 +160,10 @@ type core struct {
 	// handles. It is held only while they change, never around a handler.
 	smu sync.Mutex
 
-	// pending counts events handed to Parallel mode's mailboxes and not
-	// yet handled.
-	pending atomic.Int64
+	// outside counts events that goroutines other than the workers
+	// (timers, wheels, the caller of Run) post in Parallel mode; see
+	// pendingCount.
+	outside pendingShard
 	par     parallelState
 
 	// The rest belongs to the goroutine running handlers.

@@ -55,6 +55,7 @@ type parallelState struct {
 func (c *core) initParallel() {
 	c.par.cond = sync.NewCond(&c.par.mu)
 	c.par.pool = newWorkerPool(runtime.GOMAXPROCS(0))
+	c.par.pool.onIdle = c.testIdleParallel
 	c.newMailbox(c.kses)
 }
 
@@ -195,14 +196,12 @@ func (s *Session) InvokeUserMessage(msg any) {
 	}
 	// The event stays pending until its sweep is done, so that no
 	// other worker finds the kernel idle while sessions are stopping.
-	idle := c.pending.Add(-1) == 0
+	// The worker running this mailbox is s.hint (workerPool.work).
+	s.hint.Load().counts.done.Add(1)
 	*e = event{}
 	eventPool.Put(e)
 	if c.hasException() {
 		c.stopAll(ch)
-	}
-	if idle {
-		c.testIdleParallel()
 	}
 }
 
@@ -225,12 +224,54 @@ func (c *core) testIdleParallel() {
 	if !quiet {
 		return
 	}
+	// The test and the post are one step under qmu: workers that park
+	// at the same moment post one IDLE, not one each.
 	c.qmu.Lock()
-	idle := c.pending.Load() == 0 && c.q.len() == 0 && c.sessions > 0 && c.running
-	c.qmu.Unlock()
-	if idle {
+	if c.pendingCount() == 0 && c.q.len() == 0 && c.sessions > 0 && c.running {
 		_, _ = c.push(c.kses, c.kses, "_signal", etSignal, []any{"IDLE"}, 0, "", 0, "")
 	}
+	c.qmu.Unlock()
+}
+
+// pendingCount is the number of Parallel mode events posted and not yet
+// handled. Each worker counts the events its handlers post and the events
+// it handles (other goroutines count theirs in c.outside), so a busy core
+// touches only its own counters. The handled counts are read before the
+// posted ones: an event is posted before it is handled and the counters
+// only grow, so every handled event read is also among the posted ones
+// read; the two sums are equal only if no event posted up to the second
+// read is unhandled at the first. Zero is thus never seen while an event
+// is pending, though a count read under way may be too high.
+func (c *core) pendingCount() int64 {
+	var d, p int64
+	ws := c.par.pool.workers
+	for _, w := range ws {
+		d += w.counts.done.Load()
+	}
+	for _, w := range ws {
+		p += w.counts.posted.Load()
+	}
+	return p + c.outside.posted.Load() - d
+}
+
+// countPosted counts a post from src in Parallel mode: on the worker src
+// runs on, or for goroutines outside the workers in c.outside.
+func (c *core) countPosted(src *Session) {
+	if w := src.hint.Load(); w != nil && src.owner.Load() != nil {
+		w.counts.posted.Add(1)
+		return
+	}
+	c.outside.posted.Add(1)
+}
+
+// resetPending forgets events that will never be handled: those left in
+// mailboxes when Run ends. No worker is running.
+func (c *core) resetPending() {
+	for _, w := range c.par.pool.workers {
+		w.counts.posted.Store(0)
+		w.counts.done.Store(0)
+	}
+	c.outside.posted.Store(0)
 }
 
 func (c *core) runParallel() error {
@@ -272,7 +313,7 @@ func (c *core) runParallel() error {
 	p.pool.stop()
 	c.running = false
 	c.finalize()
-	c.pending.Store(0)
+	c.resetPending()
 	c.newMailbox(c.kses) // its last run may have been dropped with the pool
 	return c.takeException()
 }
@@ -307,7 +348,7 @@ func (c *core) timerLoop() {
 				break
 			}
 			c.q.remove(e)
-			c.pending.Add(1)
+			c.outside.posted.Add(1)
 			due = append(due, e)
 		}
 		if now > c.clock {
@@ -364,6 +405,7 @@ type workerPool struct {
 	idle    atomic.Int32 // workers parked or about to park
 	running bool
 	wg      sync.WaitGroup
+	onIdle  func() // run by a worker that finds no work, before it parks
 }
 
 type worker struct {
@@ -372,6 +414,18 @@ type worker struct {
 	head int
 	n    int
 	_    [40]byte // keep the workers' locks on separate cache lines
+
+	// Events posted by handlers running on this worker, and events it
+	// has handled; see core.pendingCount.
+	counts pendingShard
+}
+
+// pendingShard is one share of Parallel mode's count of pending events:
+// two counters that only grow, on a cache line of their own, so that
+// each core counts its events without bouncing a shared line.
+type pendingShard struct {
+	posted, done atomic.Int64
+	_            [48]byte
 }
 
 // put queues s; w.mu must be held.
@@ -497,6 +551,11 @@ func (p *workerPool) work(w *worker) {
 			runtime.Gosched()
 		}
 		s := p.next(w)
+		if s == nil && p.onIdle != nil {
+			// Out of work: if every worker is, IDLE may be due.
+			p.onIdle()
+			s = p.next(w)
+		}
 		if s == nil {
 			// Park. Schedule reads idle after queueing, and next is
 			// tried again after idle is raised, so a run queued

@@ -377,3 +377,28 @@ func TestParallelCurrentIsTheRunningKernel(t *testing.T) {
 		t.Errorf("the session made through Current() is on kernel %q, want the running one %q", id, k.ID())
 	}
 }
+
+// Workers that run out of work together post one IDLE between them: the
+// count of pending events is per core, and the test for zero and the post
+// of IDLE are one step.
+func TestParallelOneIdleAfterBusyWorkers(t *testing.T) {
+	for round := 0; round < 20; round++ {
+		k := kernel.New(kernel.Parallel())
+		var idles atomic.Int32
+		create(t, k, kernel.States{
+			"_start": func(e *kernel.Event) any {
+				e.Kernel.AliasSet("watcher")
+				e.Kernel.Sig("IDLE", "idle")
+				return nil
+			},
+			"idle": func(e *kernel.Event) any { idles.Add(1); return nil },
+		})
+		pongs := pingPongPairs(t, k, 8, 50)
+		if err := runWithin(t, k, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if pongs() != 8*50 || idles.Load() != 1 {
+			t.Fatalf("round %d: %d pongs, %d IDLE signals; want %d and 1", round, pongs(), idles.Load(), 8*50)
+		}
+	}
+}

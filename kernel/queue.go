@@ -1,6 +1,9 @@
 package kernel
 
-import "container/heap"
+import (
+	"container/heap"
+	"slices"
+)
 
 // evType says how an event entered the queue, as POE's ET_* constants do.
 type evType uint16
@@ -37,6 +40,26 @@ type event struct {
 
 	hidx int // index in the timer heap, or -1 when in the FIFO
 	dead bool
+
+	// argv holds the arguments of a post with few of them, so that the
+	// poster's variadic slice stays on its stack: a post allocates
+	// nothing. args points into it then; the handler's Args is valid
+	// until it returns, as the event is recycled after (see Event).
+	argv [2]any
+}
+
+// setArgs copies args into e, inline when they fit, and returns nil for
+// none, as a post without arguments always had.
+func (e *event) setArgs(args []any) {
+	switch {
+	case len(args) == 0:
+		e.args = nil
+	case len(args) <= len(e.argv):
+		n := copy(e.argv[:], args)
+		e.args = e.argv[:n:n]
+	default:
+		e.args = slices.Clone(args)
+	}
 }
 
 // queue holds posts in a FIFO and timers in a heap. Posts are stamped with

@@ -17,7 +17,10 @@
 # 127.0.0.1, measured by the same Go load client (bench/tcpecho -mode
 # client): TCP_CLIENTS connections (default 50), each writing TCP_WINDOW
 # lines at once (default 4) and reading their echoes, for TCP_SECS seconds
-# (default 3). Every server is killed after its run and on exit.
+# (default 3). Two more plain Go servers show what the design costs by
+# itself: server-hub hands every read to one goroutine that runs all the
+# handlers (POE's order), server-hubs to one such goroutine per core
+# (Parallel mode). Every server is killed after its run and on exit.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -181,22 +184,35 @@ port=$("$tmp/tcpecho" -mode freeport)
 E[ours]=$(run_echo ours "$tmp/tcpecho" -mode server-poe -addr "127.0.0.1:$port")
 port=$("$tmp/tcpecho" -mode freeport)
 E[plain]=$(run_echo plain "$tmp/tcpecho" -mode server-go -addr "127.0.0.1:$port")
+port=$("$tmp/tcpecho" -mode freeport)
+E[hub]=$(run_echo hub "$tmp/tcpecho" -mode server-hub -addr "127.0.0.1:$port")
+port=$("$tmp/tcpecho" -mode freeport)
+E[hubs]=$(run_echo hubs "$tmp/tcpecho" -mode server-hubs -addr "127.0.0.1:$port")
 
 erate_perl=$(field "${E[perl]}" rate)
 erate_ours=$(field "${E[ours]}" rate)
 erate_plain=$(field "${E[plain]}" rate)
+erate_hub=$(field "${E[hub]}" rate)
+erate_hubs=$(field "${E[hubs]}" rate)
 rows=()
 row "ours vs Perl Server::TCP" "$erate_perl" "$erate_ours" 5
 row "ours vs plain Go" "$erate_plain" "$erate_ours" 0.9
+row "hub floor vs plain Go" "$erate_plain" "$erate_hub" 0.9
+row "hubs floor vs plain Go" "$erate_plain" "$erate_hubs" 0.95
 echo
 printf "%-28s %14s\n" "tcp line echo" "lines/s"
 printf "%-28s %14s\n" "Perl Server::TCP" "$([[ -n $erate_perl ]] && printf %.0f "$erate_perl" || echo -)"
 printf "%-28s %14s\n" "ours (component/tcpserver)" "$([[ -n $erate_ours ]] && printf %.0f "$erate_ours" || echo -)"
 printf "%-28s %14s\n" "plain Go (goroutine/conn)" "$([[ -n $erate_plain ]] && printf %.0f "$erate_plain" || echo -)"
+printf "%-28s %14s\n" "plain Go, one handler (hub)" "$([[ -n $erate_hub ]] && printf %.0f "$erate_hub" || echo -)"
+printf "%-28s %14s\n" "plain Go, one per core" "$([[ -n $erate_hubs ]] && printf %.0f "$erate_hubs" || echo -)"
 echo
 printf "%-28s %14s %14s %9s %8s  %s\n" comparison "other rate" "ours rate" ours/other target result
 for r in "${rows[@]}"; do echo "$r"; done
-echo "raw: echo: perl[${E[perl]}] ours[${E[ours]}] plain[${E[plain]}]"
+echo "raw: echo: perl[${E[perl]}] ours[${E[ours]}] plain[${E[plain]}] hub[${E[hub]}] hubs[${E[hubs]}]"
+echo "hub: reader goroutines hand each read to one goroutine that runs every"
+echo "handler, as POE's order requires (hubs: one such goroutine per core, as"
+echo "Parallel mode); plain Go with nothing of ours, so the floor of the design."
 [[ $tcp_perl_note != *skipped ]] || echo "note: $tcp_perl_note"
 
 # The component comparisons have scripts of their own, each against its

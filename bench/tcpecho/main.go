@@ -4,6 +4,8 @@
 //
 //	tcpecho -mode server-poe -addr 127.0.0.1:7000   # component/tcpserver
 //	tcpecho -mode server-go -addr 127.0.0.1:7001    # goroutine per connection
+//	tcpecho -mode server-hub -addr 127.0.0.1:7002   # readers and one handler goroutine
+//	tcpecho -mode server-hubs -addr 127.0.0.1:7003  # readers and a handler goroutine per core
 //	tcpecho -mode client -addr 127.0.0.1:7000 -clients 50 -secs 3 -window 4
 //	  rate=123456.7 lines=370370 secs=3.000 clients=50 window=4
 //	tcpecho -mode freeport                          # prints a free port
@@ -28,6 +30,7 @@ import (
 	"github.com/seed02617006/poe/bench/internal/loadkit"
 	"net"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,7 +39,7 @@ import (
 )
 
 func main() {
-	mode := flag.String("mode", "", "server-poe, server-go, client or freeport")
+	mode := flag.String("mode", "", "server-poe, server-go, server-hub, server-hubs, client or freeport")
 	addr := flag.String("addr", "", "host:port on the loopback interface")
 	clients := flag.Int("clients", 50, "client: concurrent connections")
 	secs := flag.Float64("secs", 3, "client: seconds to send lines for")
@@ -48,14 +51,14 @@ func main() {
 	defer stopProfile()
 	var err error
 	switch *mode {
-	case "server-poe", "server-go":
+	case "server-poe", "server-go", "server-hub", "server-hubs":
 		err = serve(*mode, *addr, time.Duration(*life*float64(time.Second)))
 	case "client":
 		err = client(*addr, *clients, *window, time.Duration(*secs*float64(time.Second)))
 	case "freeport":
 		err = loadkit.PrintFreePort()
 	default:
-		err = fmt.Errorf("unknown -mode %q (want server-poe, server-go, client or freeport)", *mode)
+		err = fmt.Errorf("unknown -mode %q (want server-poe, server-go, server-hub, server-hubs, client or freeport)", *mode)
 	}
 	if err != nil {
 		stopProfile()
@@ -83,9 +86,14 @@ func serve(mode, addr string, life time.Duration) error {
 	if err != nil {
 		return err
 	}
-	if mode == "server-poe" {
+	switch mode {
+	case "server-poe":
 		err = loadkit.EchoServer("tcpecho", kernel.New(), ip, port, nil)
-	} else {
+	case "server-hub":
+		err = hubServer(ip, port, 1)
+	case "server-hubs":
+		err = hubServer(ip, port, runtime.GOMAXPROCS(0))
+	default:
 		err = goServer(ip, port)
 	}
 	if err != nil {
@@ -127,6 +135,79 @@ func plainEcho(c net.Conn) {
 			}
 		}
 	}
+}
+
+// hubServer is the floor for any server that runs its handlers one at a
+// time, as POE's kernel does, in plain Go with nothing of ours: a reader
+// goroutine per connection hands each read to one goroutine, which splits
+// the lines, builds the replies and writes them, once per read. It is what
+// the POE-order kernel does for a line echo, less the kernel, the wheel
+// and the filter. With hubs > 1 the connections are dealt round the hubs,
+// as Parallel mode deals sessions to its workers.
+func hubServer(ip net.IP, port, hubs int) error {
+	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: ip, Port: port})
+	if err != nil {
+		return err
+	}
+	type conn struct {
+		c       net.Conn
+		partial []byte // an unfinished line, kept by the hub
+		out     []byte
+	}
+	type read struct {
+		k    *conn
+		data []byte
+		buf  *[]byte // returned to the pool by the hub
+	}
+	pool := sync.Pool{New: func() any { b := make([]byte, 4096); return &b }}
+	hub := func(reads chan read) {
+		for r := range reads {
+			k := r.k
+			data := r.data
+			if len(k.partial) > 0 {
+				data = append(k.partial, data...)
+				k.partial = k.partial[:0]
+			}
+			k.out = k.out[:0]
+			for {
+				i := bytes.IndexByte(data, '\n')
+				if i < 0 {
+					k.partial = append(k.partial, data...)
+					break
+				}
+				line := data[:i]
+				data = data[i+1:]
+				if n := len(line); n > 0 && line[n-1] == '\r' {
+					line = line[:n-1]
+				}
+				k.out = append(append(k.out, line...), '\r', '\n')
+			}
+			pool.Put(r.buf)
+			if len(k.out) > 0 {
+				_, _ = k.c.Write(k.out)
+			}
+		}
+	}
+	queues := make([]chan read, hubs)
+	for i := range queues {
+		queues[i] = make(chan read, 1024)
+		go hub(queues[i])
+	}
+	var next atomic.Uint32
+	loadkit.Serve(ln, func(c net.Conn) {
+		k := &conn{c: c}
+		reads := queues[int(next.Add(1))%hubs]
+		for {
+			b := pool.Get().(*[]byte)
+			n, err := c.Read(*b)
+			if err != nil {
+				pool.Put(b)
+				return
+			}
+			reads <- read{k: k, data: (*b)[:n], buf: b}
+		}
+	})
+	return nil
 }
 
 // dialPatience bounds how long the client waits for a server to start.

@@ -20,6 +20,12 @@
 # server's CPU cost per handshake and per GB too: steadier than the rates
 # when other programs load the machine.
 #
+# Two more plain Go servers show the floor of a TLS filter: crypto/tls over
+# an in-memory conn, as a filter with no socket must use it, echoing each
+# record through a copy the user owns; "in memory" reads the socket on the
+# same goroutine, "reader apart" on a reader goroutine that hands each read
+# over, as a wheel does. Neither has a kernel, events or filters of ours.
+#
 # SSL_PARALLEL=1 adds a row for ours on a kernel.Parallel() kernel.
 # SSL_STUNNEL=none skips stunnel4 (or names another stunnel program).
 #
@@ -80,11 +86,13 @@ else
 	stunnel_note="$($stunnel -version 2>&1 | grep -m1 '^stunnel')"
 fi
 
-servers=(go ours)
+servers=(go mem1 mem ours)
 [[ ${SSL_PARALLEL:-0} == 1 ]] && servers+=(par)
 [[ -n $stunnel ]] && servers+=(stunnel)
 declare -A label=(
 	[go]="plain crypto/tls"
+	[mem1]="floor: crypto/tls in memory"
+	[mem]="floor: the same, reader apart"
 	[ours]="ours (tcpserver+filter.SSL)"
 	[par]="ours, kernel.Parallel()"
 	[stunnel]="stunnel4 + TCP echo"
@@ -97,9 +105,11 @@ start() {
 	port=$("$tmp/sslload" -mode freeport)
 	local life=$((SSL_SECS * 2 + 60))
 	case $1 in
-	go | ours | par)
+	go | mem1 | mem | ours | par)
 		local mode=server-go flags=()
-		[[ $1 != go ]] && mode=server-poe
+		[[ $1 == ours || $1 == par ]] && mode=server-poe
+		[[ $1 == mem1 ]] && mode=server-memtls1
+		[[ $1 == mem ]] && mode=server-memtls
 		[[ $1 == par ]] && flags=(-parallel)
 		"$tmp/sslload" -mode "$mode" "${flags[@]}" -addr "127.0.0.1:$port" -crt "$tmp/server.crt" \
 			-key "$tmp/server.key" -life "$life" 2>>"$tmp/$1.err" &

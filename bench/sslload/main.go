@@ -5,6 +5,7 @@
 //	sslload -mode certs -dir D               # D/ca.crt, D/server.crt, D/server.key
 //	sslload -mode server-poe -addr 127.0.0.1:7000 -crt D/server.crt -key D/server.key [-parallel]
 //	sslload -mode server-go  -addr 127.0.0.1:7001 -crt D/server.crt -key D/server.key
+//	sslload -mode server-memtls -addr 127.0.0.1:7003 -crt D/server.crt -key D/server.key
 //	sslload -mode server-tcp -addr 127.0.0.1:7002  # plain TCP echo, behind stunnel4
 //	sslload -mode client -addr 127.0.0.1:7000 -ca D/ca.crt -work handshake -secs 3 -pids 1234
 //	  work=handshake rate=812.3 unit=handshakes/s n=2437 secs=3.000 conns=4 fails=0 server_cpu=2.61
@@ -68,7 +69,7 @@ var curves = []tls.CurveID{tls.X25519}
 const chunk = 64 << 10
 
 func main() {
-	mode := flag.String("mode", "", "certs, server-poe, server-go, server-tcp, client or freeport")
+	mode := flag.String("mode", "", "certs, server-poe, server-go, server-memtls, server-memtls1, server-tcp, client or freeport")
 	addr := flag.String("addr", "", "host:port on the loopback interface")
 	dir := flag.String("dir", "", "certs: directory to write ca.crt, server.crt and server.key to")
 	crt := flag.String("crt", "", "server: certificate (PEM)")
@@ -88,7 +89,7 @@ func main() {
 	switch *mode {
 	case "certs":
 		err = certs(*dir)
-	case "server-poe", "server-go", "server-tcp":
+	case "server-poe", "server-go", "server-memtls", "server-memtls1", "server-tcp":
 		err = serve(*mode, *addr, *crt, *key, *parallel, time.Duration(*life*float64(time.Second)))
 	case "client":
 		var ps []int
@@ -99,7 +100,7 @@ func main() {
 	case "freeport":
 		err = loadkit.PrintFreePort()
 	default:
-		err = fmt.Errorf("unknown -mode %q (want certs, server-poe, server-go, server-tcp, client or freeport)", *mode)
+		err = fmt.Errorf("unknown -mode %q (want certs, server-poe, server-go, server-memtls, server-memtls1, server-tcp, client or freeport)", *mode)
 	}
 	if err != nil {
 		stopProfile()
@@ -169,6 +170,10 @@ func serve(mode, addr, crt, key string, parallel bool, life time.Duration) error
 		err = poeServer(ta, crt, key, parallel)
 	case "server-go":
 		err = goServer(ta, crt, key)
+	case "server-memtls":
+		err = memTLSServer(ta, crt, key, false)
+	case "server-memtls1":
+		err = memTLSServer(ta, crt, key, true)
 	default:
 		err = tcpServer(ta)
 	}
@@ -207,6 +212,125 @@ func goServer(ta *net.TCPAddr, crt, key string) error {
 	}
 	loadkit.Serve(ln, echo)
 	return nil
+}
+
+// memTLSServer is the floor for a TLS filter, in plain Go with nothing of
+// ours: crypto/tls over an in-memory conn, as a filter must use it, for
+// it has no socket. Per connection a reader goroutine hands each read to
+// the connection's handler goroutine (a wheel's reader posting to its
+// session); there crypto/tls reads the ciphertext from memory, and what
+// it writes is collected and written to the socket after each record's
+// echo (a filter returns its output to the wheel). It has no kernel, no
+// events and no serialisation between connections. With oneGoroutine the
+// handler goroutine reads the socket itself when crypto/tls wants input:
+// the copies of a filter without the hand-over.
+func memTLSServer(ta *net.TCPAddr, crt, key string, oneGoroutine bool) error {
+	pair, err := tls.LoadX509KeyPair(crt, key)
+	if err != nil {
+		return err
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{pair}, CurvePreferences: curves}
+	ln, err := net.ListenTCP("tcp", ta)
+	if err != nil {
+		return err
+	}
+	loadkit.Serve(ln, func(c net.Conn) { memTLSEcho(c, cfg, oneGoroutine) })
+	return nil
+}
+
+// memConn is the in-memory net.Conn under memTLSEcho's tls.Conn: Read
+// takes what the reader goroutine handed over, Write collects ciphertext.
+type memConn struct {
+	net.Conn             // the socket
+	reads    chan []byte // nil: Read reads the socket itself
+	buf      []byte
+	in       []byte
+	out      []byte
+}
+
+func (m *memConn) Read(p []byte) (int, error) {
+	if len(m.in) == 0 {
+		if len(m.out) > 0 {
+			// Waiting for input: what is owed goes out first, as a
+			// wheel sends a filter's output after each input.
+			if _, err := m.Conn.Write(m.out); err != nil {
+				return 0, err
+			}
+			m.out = m.out[:0]
+		}
+		if m.reads == nil {
+			n, err := m.Conn.Read(m.buf)
+			if n == 0 {
+				return 0, err
+			}
+			m.in = m.buf[:n]
+		} else {
+			b, ok := <-m.reads
+			if !ok {
+				return 0, io.EOF
+			}
+			m.in = b
+		}
+	}
+	n := copy(p, m.in)
+	m.in = m.in[n:]
+	return n, nil
+}
+
+// readLoop is the reader goroutine: each read goes to Read whole.
+func (m *memConn) readLoop() {
+	defer close(m.reads)
+	for {
+		b := make([]byte, chunk)
+		n, err := m.Conn.Read(b)
+		if n > 0 {
+			m.reads <- b[:n]
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// Write copies: crypto/tls reuses p.
+func (m *memConn) Write(p []byte) (int, error) {
+	m.out = append(m.out, p...)
+	return len(p), nil
+}
+
+func memTLSEcho(c net.Conn, cfg *tls.Config, oneGoroutine bool) {
+	m := &memConn{Conn: c, reads: make(chan []byte, 16)}
+	if oneGoroutine {
+		m.reads, m.buf = nil, make([]byte, chunk)
+	} else {
+		go m.readLoop()
+	}
+	tc := tls.Server(m, cfg)
+	flush := func() bool {
+		if len(m.out) == 0 {
+			return true
+		}
+		_, err := c.Write(m.out)
+		m.out = m.out[:0]
+		return err == nil
+	}
+	if tc.Handshake() != nil || !flush() {
+		return
+	}
+	buf := make([]byte, chunk)
+	for {
+		n, err := tc.Read(buf)
+		if n > 0 {
+			// The record is the user's: a filter hands it over.
+			rec := append([]byte(nil), buf[:n]...)
+			if _, werr := tc.Write(rec); werr != nil || !flush() {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // tcpServer is a plain TCP echo, for stunnel4 to front.

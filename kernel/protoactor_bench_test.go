@@ -56,3 +56,39 @@ func BenchmarkProtoactorPairs(b *testing.B) {
 		ctx.Stop(pingers[i])
 	}
 }
+
+// inlineDispatcher runs a mailbox's run at once, on the poster's
+// goroutine: no queue, no other goroutine.
+type inlineDispatcher struct{}
+
+func (inlineDispatcher) Schedule(fn func()) { fn() }
+func (inlineDispatcher) Throughput() int    { return 64 }
+
+// countInvoker counts the messages a mailbox hands it.
+type countInvoker struct{ n int }
+
+func (c *countInvoker) InvokeSystemMessage(any)  {}
+func (c *countInvoker) InvokeUserMessage(any)    { c.n++ }
+func (c *countInvoker) EscalateFailure(any, any) {}
+
+// BenchmarkProtoactorMailbox is what protoactor's mailbox costs a
+// message by itself, the part of every Parallel mode event that no
+// dispatcher can save: post to an Unbounded mailbox (Parallel mode's)
+// whose run happens at once on the same goroutine. Each op is one
+// message, on one core.
+func BenchmarkProtoactorMailbox(b *testing.B) {
+	mb := actor.Unbounded()()
+	inv := &countInvoker{}
+	mb.RegisterHandlers(inv, inlineDispatcher{})
+	mb.Start()
+	msg := &struct{ n int }{}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		mb.PostUserMessage(msg)
+	}
+	b.StopTimer()
+	if inv.n != b.N {
+		b.Fatalf("%d messages handled, want %d", inv.n, b.N)
+	}
+}

@@ -84,4 +84,11 @@
 //     because Go's os/exec reaps children itself.
 //   - RunOneTimeslice does not wait for timers or I/O.
 //   - Negative delays and empty event names are ErrInvalid.
+//   - A handler's *Event, and the Args of a post or a Call, are valid until
+//     the handler returns: the kernel reuses them, so that an event or a
+//     Call allocates nothing. Keep the values (e.Kernel, e.Heap,
+//     e.Args[0]), as a Perl handler keeps its lexicals and not @_. The
+//     CheckEvents option (POE_EVENT_CHECK=1) finds handlers that keep one.
+//   - Post and Call copy their arguments, as Perl's @_ does: a caller may
+//     reuse its slice at once.
 package kernel

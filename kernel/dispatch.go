@@ -401,7 +401,9 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ ev
 		if dest.trace {
 			fmt.Fprintf(c.out, "%d -> %s redirected to _default\n", dest.id, name)
 		}
-		args = []any{name, args}
+		// ARG1 is a value the handler may keep, as Perl's array
+		// ref: a copy, not the queue's storage.
+		args = []any{name, slices.Clone(args)}
 		name = "_default"
 	}
 	// The Event comes from the session's cache, one per nesting depth

@@ -3,6 +3,7 @@ package kernel_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/seed02617006/poe/kernel"
@@ -282,6 +283,40 @@ func TestPostCopiesArguments(t *testing.T) {
 				t.Fatal(err)
 			}
 			check(t, "args", got, [][]any{{0}, {0, 1}, {0, 1, 2}, {0, 1, 2, 3, 4}})
+		})
+	}
+}
+
+// _default's ARG1, the event's arguments, is a value the handler may
+// keep after it returns, as Perl's array ref is.
+func TestDefaultArgumentsMayBeKept(t *testing.T) {
+	for _, m := range bothModes {
+		t.Run(m.name, func(t *testing.T) {
+			k := kernel.New(m.opts...)
+			var kept [][]any
+			create(t, k, kernel.States{
+				"_start": func(e *kernel.Event) any {
+					for i := 0; i < 20; i++ {
+						e.Kernel.Yield(fmt.Sprint("ev", i), i, "x")
+					}
+					return nil
+				},
+				"_default": func(e *kernel.Event) any {
+					if name := e.Args[0].(string); strings.HasPrefix(name, "ev") {
+						kept = append(kept, e.Args[1].([]any))
+					}
+					return nil
+				},
+			})
+			if err := k.Run(); err != nil {
+				t.Fatal(err)
+			}
+			if len(kept) != 20 {
+				t.Fatalf("_default got %d ev events, want 20", len(kept))
+			}
+			for i, a := range kept {
+				check(t, fmt.Sprint("kept ARG1 of ev", i), a, []any{i, "x"})
+			}
 		})
 	}
 }

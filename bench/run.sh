@@ -17,7 +17,8 @@
 # 127.0.0.1, measured by the same Go load client (bench/tcpecho -mode
 # client): TCP_CLIENTS connections (default 50), each writing TCP_WINDOW
 # lines at once (default 4) and reading their echoes, for TCP_SECS seconds
-# (default 3). Two more plain Go servers show what the design costs by
+# (default 3), every server once per round for TCP_ROUNDS rounds (default
+# 3), compared by their medians. Two more plain Go servers show what the design costs by
 # itself: server-hub hands every read to one goroutine that runs all the
 # handlers (POE's order), server-hubs to one such goroutine per core
 # (Parallel mode). Every server is killed after its run and on exit.
@@ -36,6 +37,7 @@ GO_MICRO_TIMEOUT=${GO_MICRO_TIMEOUT:-60}
 TCP_CLIENTS=${TCP_CLIENTS:-50}
 TCP_WINDOW=${TCP_WINDOW:-4}
 TCP_SECS=${TCP_SECS:-3}
+TCP_ROUNDS=${TCP_ROUNDS:-3}
 
 tmp=$(mktemp -d)
 server_pid=""
@@ -107,7 +109,7 @@ row() {
 		ps = (p == "") ? "-" : sprintf("%.0f", p)
 		gs = (g == "") ? "-" : sprintf("%.0f", g)
 		if (p == "" || g == "" || p + 0 == 0) { r = "-"; st = (g == "") ? "ERROR" : "n/a" }
-		else { ratio = g / p; r = sprintf("%.1fx", ratio); st = (ratio >= t) ? "PASS" : "BELOW" }
+		else { ratio = g / p; r = sprintf(ratio < 10 ? "%.2fx" : "%.1fx", ratio); st = (ratio >= t) ? "PASS" : "BELOW" }
 		printf "%-28s %14s %14s %9s %8s  %s", name, ps, gs, r, ">=" t "x", st
 	}')")
 }
@@ -173,34 +175,43 @@ if [[ $have_perl == 1 ]] && ! perl -MPOE::Component::Server::TCP -e1 >/dev/null 
 	tcp_perl_note="Perl module POE::Component::Server::TCP not found (Debian: libpoe-perl): Perl row skipped"
 fi
 echo
-echo "running TCP line echo: $TCP_CLIENTS clients, $TCP_WINDOW lines per write, ${TCP_SECS}s each ..."
-declare -A E
-E[perl]=""
-if [[ $tcp_perl_note != *skipped ]]; then
-	port=$("$tmp/tcpecho" -mode freeport)
-	E[perl]=$(run_echo perl perl bench/perl/tcp_echo_server.pl "$port")
-fi
-port=$("$tmp/tcpecho" -mode freeport)
-E[ours]=$(run_echo ours "$tmp/tcpecho" -mode server-poe -addr "127.0.0.1:$port")
-port=$("$tmp/tcpecho" -mode freeport)
-E[plain]=$(run_echo plain "$tmp/tcpecho" -mode server-go -addr "127.0.0.1:$port")
-port=$("$tmp/tcpecho" -mode freeport)
-E[hub]=$(run_echo hub "$tmp/tcpecho" -mode server-hub -addr "127.0.0.1:$port")
-port=$("$tmp/tcpecho" -mode freeport)
-E[hubs]=$(run_echo hubs "$tmp/tcpecho" -mode server-hubs -addr "127.0.0.1:$port")
-
-erate_perl=$(field "${E[perl]}" rate)
-erate_ours=$(field "${E[ours]}" rate)
-erate_plain=$(field "${E[plain]}" rate)
-erate_hub=$(field "${E[hub]}" rate)
-erate_hubs=$(field "${E[hubs]}" rate)
+echo "running TCP line echo: $TCP_CLIENTS clients, $TCP_WINDOW lines per write, ${TCP_SECS}s each, $TCP_ROUNDS rounds ..."
+# Each round measures every server in turn; the medians are compared,
+# as one run of one server moves by 10-20% on this machine.
+declare -A E ER
+tcp_servers=(ours plain hub hubs)
+declare -A tcp_mode=([ours]=server-poe [plain]=server-go [hub]=server-hub [hubs]=server-hubs)
+for ((round = 1; round <= TCP_ROUNDS; round++)); do
+	if [[ $round == 1 && $tcp_perl_note != *skipped ]]; then
+		# Perl's rate is steady and far below: one run.
+		port=$("$tmp/tcpecho" -mode freeport)
+		E[perl]=$(run_echo perl perl bench/perl/tcp_echo_server.pl "$port")
+	fi
+	for s in "${tcp_servers[@]}"; do
+		port=$("$tmp/tcpecho" -mode freeport)
+		E[$s]=$(run_echo "$s" "$tmp/tcpecho" -mode "${tcp_mode[$s]}" -addr "127.0.0.1:$port")
+		ER[$s]="${ER[$s]:-} $(field "${E[$s]}" rate)"
+	done
+done
+# median prints the median of its numeric arguments (none: nothing).
+median() {
+	printf '%s\n' "$@" | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+erate_perl=$(field "${E[perl]:-}" rate)
+# shellcheck disable=SC2086 # space-separated numbers
+{
+	erate_ours=$(median ${ER[ours]:-})
+	erate_plain=$(median ${ER[plain]:-})
+	erate_hub=$(median ${ER[hub]:-})
+	erate_hubs=$(median ${ER[hubs]:-})
+}
 rows=()
 row "ours vs Perl Server::TCP" "$erate_perl" "$erate_ours" 5
 row "ours vs plain Go" "$erate_plain" "$erate_ours" 0.9
 row "hub floor vs plain Go" "$erate_plain" "$erate_hub" 0.9
 row "hubs floor vs plain Go" "$erate_plain" "$erate_hubs" 0.95
 echo
-printf "%-28s %14s\n" "tcp line echo" "lines/s"
+printf "%-28s %14s\n" "tcp line echo" "lines/s (median)"
 printf "%-28s %14s\n" "Perl Server::TCP" "$([[ -n $erate_perl ]] && printf %.0f "$erate_perl" || echo -)"
 printf "%-28s %14s\n" "ours (component/tcpserver)" "$([[ -n $erate_ours ]] && printf %.0f "$erate_ours" || echo -)"
 printf "%-28s %14s\n" "plain Go (goroutine/conn)" "$([[ -n $erate_plain ]] && printf %.0f "$erate_plain" || echo -)"
@@ -209,7 +220,7 @@ printf "%-28s %14s\n" "plain Go, one per core" "$([[ -n $erate_hubs ]] && printf
 echo
 printf "%-28s %14s %14s %9s %8s  %s\n" comparison "other rate" "ours rate" ours/other target result
 for r in "${rows[@]}"; do echo "$r"; done
-echo "raw: echo: perl[${E[perl]}] ours[${E[ours]}] plain[${E[plain]}] hub[${E[hub]}] hubs[${E[hubs]}]"
+echo "raw: echo lines/s per round: perl[${E[perl]:-}] ours[${ER[ours]:-}] plain[${ER[plain]:-}] hub[${ER[hub]:-}] hubs[${ER[hubs]:-}]"
 echo "hub: reader goroutines hand each read to one goroutine that runs every"
 echo "handler, as POE's order requires (hubs: one such goroutine per core, as"
 echo "Parallel mode); plain Go with nothing of ours, so the floor of the design."

@@ -280,9 +280,7 @@ func (k *Kernel) Call(dest any, event string, args ...any) (any, error) {
 	var own []any
 	if top <= len(c.argStack) {
 		own = c.argStack[base:top:top]
-		for i, a := range args {
-			own[i] = a
-		}
+		copy(own, args)
 	} else {
 		own, top = slices.Clone(args), base
 	}

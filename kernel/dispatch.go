@@ -360,13 +360,21 @@ func (c *core) invokeTrapped(view *Kernel, dest, src *Session, name string, typ 
 	depth := dest.evDepth
 	defer func() {
 		if r := recover(); r != nil {
-			dest.evDepth = depth
 			ret = nil
-			f, l := panicSite()
-			c.handlerPanic(&Exception{Err: panicError(r), Event: name, Dest: dest, Source: src, FromState: from, File: f, Line: l}, typ)
+			c.trapped(r, depth, dest, src, name, typ, from)
 		}
 	}()
 	return c.invokeState(view, dest, src, name, typ, args, file, line, from)
+}
+
+// trapped handles a panic that invokeTrapped recovered. It is a function
+// of its own so that the common path's frame stays small.
+//
+//go:noinline
+func (c *core) trapped(r any, depth uint8, dest, src *Session, name string, typ evType, from string) {
+	dest.evDepth = depth
+	f, l := panicSite()
+	c.handlerPanic(&Exception{Err: panicError(r), Event: name, Dest: dest, Source: src, FromState: from, File: f, Line: l}, typ)
 }
 
 // invokeState is POE::Session's _invoke_state: find the handler, fall back
@@ -374,7 +382,7 @@ func (c *core) invokeTrapped(view *Kernel, dest, src *Session, name string, typ 
 // stopping, when it gets no cache of Events.
 func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ evType, args []any, file string, line int, from string) any {
 	if dest.trace {
-		fmt.Fprintf(c.out, "%d -> %s (from %s at %d)\n", dest.id, name, file, line)
+		c.traceEvent(dest, name, file, line)
 	}
 	var h Handler
 	if name == dest.lastName && dest.lastHandler != nil {
@@ -383,26 +391,9 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ ev
 		dest.lastName, dest.lastHandler = name, h
 	}
 	if h == nil {
-		if len(name) > 0 && name[0] == 0 {
-			// An internal event (a wheel's, named with a leading
-			// NUL) whose handler is gone: its wheel was closed.
-			// It never reaches the user's _default.
+		if h, name, args = c.toDefault(dest, name, args, file, line); h == nil {
 			return nil
 		}
-		h = dest.states["_default"]
-		if h == nil {
-			if dest.warnDflt && name != "_signal" {
-				fmt.Fprintf(c.out, "a '%s' event was sent from %s at %d to session %d but session %d has neither a handler for it nor one for _default\n", name, file, line, dest.id, dest.id)
-			}
-			return nil
-		}
-		if dest.trace {
-			fmt.Fprintf(c.out, "%d -> %s redirected to _default\n", dest.id, name)
-		}
-		// ARG1 is a value the handler may keep, as Perl's array
-		// ref: a copy, not the queue's storage.
-		args = []any{name, slices.Clone(args)}
-		name = "_default"
 	}
 	// The Event comes from the session's cache, one per nesting depth
 	// (a wheel's I/O event and the user's event it calls are two), so
@@ -463,6 +454,41 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ ev
 		poisonEvent(ev)
 	}
 	return ret
+}
+
+// traceEvent prints the line of the session's "trace" option.
+//
+//go:noinline
+func (c *core) traceEvent(dest *Session, name, file string, line int) {
+	fmt.Fprintf(c.out, "%d -> %s (from %s at %d)\n", dest.id, name, file, line)
+}
+
+// toDefault redirects an event with no handler to _default: it returns
+// _default's handler (nil for none: the event is dropped), its name and
+// its arguments. It is a function of its own so that invokeState's frame
+// stays small.
+//
+//go:noinline
+func (c *core) toDefault(dest *Session, name string, args []any, file string, line int) (Handler, string, []any) {
+	if len(name) > 0 && name[0] == 0 {
+		// An internal event (a wheel's, named with a leading NUL)
+		// whose handler is gone: its wheel was closed. It never
+		// reaches the user's _default.
+		return nil, name, args
+	}
+	h := dest.states["_default"]
+	if h == nil {
+		if dest.warnDflt && name != "_signal" {
+			fmt.Fprintf(c.out, "a '%s' event was sent from %s at %d to session %d but session %d has neither a handler for it nor one for _default\n", name, file, line, dest.id, dest.id)
+		}
+		return nil, name, args
+	}
+	if dest.trace {
+		fmt.Fprintf(c.out, "%d -> %s redirected to _default\n", dest.id, name)
+	}
+	// ARG1 is a value the handler may keep, as Perl's array ref: a
+	// copy, not the queue's storage.
+	return h, "_default", []any{name, slices.Clone(args)}
 }
 
 // evSlots is how deep one session's nested events use cached Events.

@@ -413,12 +413,15 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ ev
 		}
 		ev, rec, reused = &sl.ev, sl.rec, true
 		// Only what changes from event to event is written: fewer
-		// write barriers, and the session's own fields stay as they
-		// were for anyone holding the Event.
+		// write barriers, and the session's own fields (its Session
+		// and Heap never change; its view changes only for a Parallel
+		// Call from another chain) stay as they were.
+		if ev.Session == nil {
+			ev.Session, ev.Heap = dest, dest.heap
+		}
 		if ev.Kernel != view {
 			ev.Kernel = view
 		}
-		ev.Session, ev.Heap = dest, dest.heap
 		ev.State, ev.Sender, ev.Args = name, src, args
 		ev.CallerFile, ev.CallerLine, ev.CallerState = file, line, from
 	} else {

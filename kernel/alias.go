@@ -64,7 +64,7 @@ func (k *Kernel) AliasList(s ...*Session) []string {
 	}
 	k.c.nmu.RLock()
 	defer k.c.nmu.RUnlock()
-	list := target.aliasList(nil)
+	list := target.aliasList()
 	slices.Sort(list)
 	return list
 }

@@ -148,10 +148,16 @@ func (c *core) pushParallel(dest, src *Session, name string, typ evType, args []
 	*e = event{dest: dest, src: src, name: name, typ: typ, file: file, line: line, from: from}
 	e.setArgs(args)
 	countParallel(e)
-	c.countPosted(src)
+	// A handler of src running on worker w counts the post there (see
+	// pendingCount) and has dest run there too, on the same core; other
+	// goroutines count theirs in c.outside.
 	if w := src.hint.Load(); w != nil && src.owner.Load() != nil {
-		// src is running on w: run dest there too, on the same core.
-		dest.hint.Store(w)
+		w.counts.posted.Add(1)
+		if dest.hint.Load() != w {
+			dest.hint.Store(w)
+		}
+	} else {
+		c.outside.posted.Add(1)
 	}
 	dest.pbox.PostUserMessage(e)
 	return nil
@@ -266,16 +272,12 @@ func (k *Kernel) Call(dest any, event string, args ...any) (any, error) {
 	}
 	// The handler's arguments are a copy on the kernel's stack of call
 	// arguments, so the caller's variadic slice stays on its own stack
-	// and a Call allocates nothing. Calls nest; one from outside any
-	// handler starts the stack afresh, dropping what a panic left.
+	// and a Call allocates nothing. Calls nest; what a panic leaves on
+	// the stack, dispatch drops.
 	if c.argStack == nil {
 		c.argStack = new([256]any)
 	}
 	base := c.argTop
-	if c.dispatching == 0 {
-		clear(c.argStack[:base])
-		base = 0
-	}
 	top := base + len(args)
 	var own []any
 	if top <= len(c.argStack) {
@@ -346,7 +348,14 @@ func (c *core) dispatch(ch *chain, dest, src *Session, name string, typ evType, 
 	prevEv, prevE, prevT := c.cur.Load(), c.activeEvent, c.activeType
 	c.activeEvent, c.activeType = name, typ
 	c.dispatching++
+	argTop := c.argTop
 	ret := c.invokeTrapped(&dest.view, dest, src, name, typ, args, file, line, from)
+	if c.argTop != argTop {
+		// A panic unwound Calls (to the session's own handlers, which
+		// are not trapped) before they could pop their arguments.
+		clear(c.argStack[argTop:c.argTop])
+		c.argTop = argTop
+	}
 	c.dispatching--
 	c.cur.Store(prevEv)
 	c.activeEvent, c.activeType = prevE, prevT
@@ -373,6 +382,12 @@ func (c *core) invokeTrapped(view *Kernel, dest, src *Session, name string, typ 
 //go:noinline
 func (c *core) trapped(r any, depth uint8, dest, src *Session, name string, typ evType, from string) {
 	dest.evDepth = depth
+	// The handlers the panic unwound did not empty their Events.
+	if dest.evc != nil {
+		for i := int(depth); i < evSlots; i++ {
+			dest.evc.slot[i].ev.Args, dest.evc.slot[i].ev.Sender = nil, nil
+		}
+	}
 	f, l := panicSite()
 	c.handlerPanic(&Exception{Err: panicError(r), Event: name, Dest: dest, Source: src, FromState: from, File: f, Line: l}, typ)
 }
@@ -397,8 +412,9 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ ev
 	}
 	// The Event comes from the session's cache, one per nesting depth
 	// (a wheel's I/O event and the user's event it calls are two), so
-	// that a handler costs no allocation. A session's first and last
-	// events, and deeper nesting, get a new one.
+	// that a handler costs no allocation, unless in POE order its state
+	// differs from the last one at its depth (a small record, below). A
+	// session's first and last events, and deeper nesting, get a new one.
 	d := dest.evDepth
 	var ev *Event
 	var rec *curRec
@@ -408,7 +424,9 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ ev
 			dest.evc = new(evCache)
 		}
 		sl := &dest.evc.slot[d]
-		if sl.rec == nil || sl.rec.state != name {
+		if !c.parallel && (sl.rec == nil || sl.rec.state != name) {
+			// Goroutines that post may still read the old record:
+			// a new state at this depth gets a new one.
 			sl.rec = &curRec{s: dest, state: name}
 		}
 		ev, rec, reused = &sl.ev, sl.rec, true

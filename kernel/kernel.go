@@ -160,9 +160,9 @@ type core struct {
 	// handles. It is held only while they change, never around a handler.
 	smu sync.Mutex
 
-	// outside counts events that goroutines other than the workers
-	// (timers, wheels, the caller of Run) post in Parallel mode; see
-	// pendingCount.
+	// outside counts the Parallel mode posts made by goroutines that are
+	// not running a handler of the sender (timers, wheels' readers, the
+	// caller of Run); see pendingCount.
 	outside pendingShard
 	par     parallelState
 
@@ -171,8 +171,8 @@ type core struct {
 	cur         atomic.Pointer[curRec] // the session being dispatched and its state
 	activeEvent string
 	activeType  evType
-	marked      []*Session   // guarded by qmu
-	nmarked     atomic.Int32 // len(marked), read without qmu
+	marked      []*Session  // guarded by qmu
+	anyMarked   atomic.Bool // in Parallel mode, len(marked) > 0; read without qmu
 	markGen     uint64
 	markSpare   []*Session
 	sessions    int // user sessions alive

@@ -19,7 +19,13 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden traces in testdata")
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain clears POE_KERNEL: this package's tests check POE's order on
+// kernel.New() kernels, and run both modes where they apply (bothModes),
+// whatever mode the rest of the suite is run in.
+func TestMain(m *testing.M) {
+	os.Unsetenv(kernel.ModeEnv)
+	goleak.VerifyTestMain(m)
+}
 
 // create makes a session in k or fails the test.
 func create(t testing.TB, k *kernel.Kernel, states kernel.States, args ...any) *kernel.Session {

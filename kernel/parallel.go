@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/asynkron/protoactor-go/actor"
 )
@@ -14,8 +15,9 @@ import (
 // handle events concurrently, each session one handler at a time, and the
 // order of events from one sender to one receiver is kept (a mailbox is a
 // FIFO). What the POE-faithful loop does between events, the goroutine
-// that handled an event does here: it releases the event's references,
-// sweeps sessions left with nothing, and tests for IDLE.
+// that handled an event does here: it releases the event's references and
+// sweeps sessions left with nothing. A worker that runs out of work tests
+// for IDLE.
 //
 // A session's handlers are serialised by an execution lock owned by a call
 // chain: the mailbox run that started handling an event, and every Call
@@ -64,7 +66,7 @@ func (c *core) newMailbox(s *Session) {
 	s.runChain = &chain{}
 	s.runView = &Kernel{c: c, s: s, ch: s.runChain}
 	mb := actor.Unbounded()()
-	mb.RegisterHandlers(s, s)
+	mb.RegisterHandlers(s, (*sessionDispatcher)(s))
 	mb.Start()
 	s.pbox = mb
 }
@@ -191,13 +193,12 @@ func (s *Session) InvokeUserMessage(msg any) {
 		}
 	}
 	c.unrefParallel(e, false)
-	if c.nmarked.Load() > 0 {
+	if c.anyMarked.Load() {
 		c.sweep(ch)
 	}
 	// The event stays pending until its sweep is done, so that no
 	// other worker finds the kernel idle while sessions are stopping.
-	// The worker running this mailbox is s.hint (workerPool.work).
-	s.hint.Load().counts.done.Add(1)
+	s.runner.counts.done.Add(1)
 	*e = event{}
 	eventPool.Put(e)
 	if c.hasException() {
@@ -252,16 +253,6 @@ func (c *core) pendingCount() int64 {
 		p += w.counts.posted.Load()
 	}
 	return p + c.outside.posted.Load() - d
-}
-
-// countPosted counts a post from src in Parallel mode: on the worker src
-// runs on, or for goroutines outside the workers in c.outside.
-func (c *core) countPosted(src *Session) {
-	if w := src.hint.Load(); w != nil && src.owner.Load() != nil {
-		w.counts.posted.Add(1)
-		return
-	}
-	c.outside.posted.Add(1)
 }
 
 // resetPending forgets events that will never be handled: those left in
@@ -413,16 +404,21 @@ type worker struct {
 	ring []*Session // a FIFO of n sessions from head, len(ring) a power of two
 	head int
 	n    int
-	_    [40]byte // keep the workers' locks on separate cache lines
+	_    [16]byte // the queue on the first 64-byte line, counts on the second
 
 	// Events posted by handlers running on this worker, and events it
 	// has handled; see core.pendingCount.
 	counts pendingShard
 }
 
+// A worker is allocated alone in a 128-byte size class, so its two halves
+// are cache lines of their own.
+var _ [128 - unsafe.Sizeof(worker{})]struct{}
+var _ [unsafe.Sizeof(worker{}) - 128]struct{}
+
 // pendingShard is one share of Parallel mode's count of pending events:
-// two counters that only grow, on a cache line of their own, so that
-// each core counts its events without bouncing a shared line.
+// two counters that only grow, padded to a 64-byte line, so that each
+// core counts its events without bouncing a shared line.
 type pendingShard struct {
 	posted, done atomic.Int64
 	_            [48]byte
@@ -459,15 +455,21 @@ func newWorkerPool(n int) *workerPool {
 	return p
 }
 
-// Schedule implements actor.Dispatcher for s's mailbox: fn runs the
-// mailbox. The mailbox schedules itself only when idle, so s is in at
-// most one run queue at a time.
-func (s *Session) Schedule(fn func()) {
+// sessionDispatcher is a session as its own mailbox's actor.Dispatcher, so
+// that the pool knows which session a run is for. A type of its own keeps
+// Schedule out of Session's methods.
+type sessionDispatcher Session
+
+// Schedule implements actor.Dispatcher: fn runs the mailbox. The mailbox
+// schedules itself only when idle, so s is in at most one run queue at a
+// time.
+func (d *sessionDispatcher) Schedule(fn func()) {
+	s := (*Session)(d)
 	s.runFn = fn
 	p := s.c.par.pool
 	w := s.hint.Load()
 	if w == nil {
-		w = p.workers[int(p.rr.Add(1))%len(p.workers)]
+		w = p.workers[p.rr.Add(1)%uint32(len(p.workers))]
 	}
 	w.mu.Lock()
 	w.put(s)
@@ -481,7 +483,7 @@ func (s *Session) Schedule(fn func()) {
 
 // Throughput implements actor.Dispatcher: events a mailbox handles before
 // it lets other goroutines run.
-func (s *Session) Throughput() int { return 64 }
+func (d *sessionDispatcher) Throughput() int { return 64 }
 
 func (w *worker) pop() *Session {
 	w.mu.Lock()
@@ -576,6 +578,7 @@ func (p *workerPool) work(w *worker) {
 			}
 		}
 		s.hint.Store(w)
+		s.runner = w
 		s.runFn()
 	}
 }

@@ -144,21 +144,22 @@ func (q *queue) remove(e *event) {
 // len is the number of events waiting.
 func (q *queue) len() int { return q.live }
 
-// each calls fn for every live event, timers and posts, in no set order.
-// fn may remove the event it is given: the timers are walked from a copy,
-// since removing one reorders the heap.
-func (q *queue) each(fn func(*event)) {
+// matching returns the live events, posts and timers, for which match is
+// true, in no set order. The caller may then remove them: removing a
+// timer reorders the heap, so it must not happen during the walk.
+func (q *queue) matching(match func(*event) bool) []*event {
+	var found []*event
 	for _, e := range q.fifo[q.head:] {
-		if !e.dead {
-			fn(e)
+		if !e.dead && match(e) {
+			found = append(found, e)
 		}
 	}
-	if len(q.timers) == 0 {
-		return
+	for _, e := range q.timers {
+		if match(e) {
+			found = append(found, e)
+		}
 	}
-	for _, e := range append([]*event(nil), q.timers...) {
-		fn(e)
-	}
+	return found
 }
 
 // timerHeap is a min-heap of timers by (due, seq).

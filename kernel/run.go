@@ -195,10 +195,17 @@ func (c *core) runBatch() {
 	}
 }
 
+// unheld says whether nothing keeps s alive: no reference, no event to or
+// from it (counted in pev in Parallel mode), and it has not stopped. qmu
+// must be held.
+func (s *Session) unheld() bool {
+	return s.refs < 1 && s.pev.Load() == 0 && !s.dead
+}
+
 // collectable says whether s, at position i of the marks of generation
 // gen, is still marked there and holds nothing. qmu must be held.
 func (s *Session) collectable(gen uint64, i int) bool {
-	return s.markGen == gen && int(s.markIdx) == i && s.refs < 1 && s.pev.Load() == 0 && !s.dead
+	return s.markGen == gen && int(s.markIdx) == i && s.unheld()
 }
 
 // anyCollectableLocked says whether a marked session still has nothing;
@@ -213,7 +220,9 @@ func (c *core) anyCollectableLocked() bool {
 	}
 	clear(c.marked)
 	c.marked = c.marked[:0]
-	c.nmarked.Store(0)
+	if c.parallel {
+		c.anyMarked.Store(false)
+	}
 	c.markGen++
 	return false
 }
@@ -246,19 +255,21 @@ func (c *core) refDec(s *Session) {
 
 func (c *core) refDecLocked(s *Session) {
 	s.refs--
-	if s.refs < 1 && s.pev.Load() == 0 {
+	if s.unheld() {
 		c.markLocked(s)
 	}
 }
 
-// markLocked appends s to the sweep list; only the loop calls it.
+// markLocked appends s to the sweep list; qmu must be held.
 func (c *core) markLocked(s *Session) {
 	if s == c.kses || s.dead {
 		return
 	}
 	s.markGen, s.markIdx = c.markGen, int32(len(c.marked))
 	c.marked = append(c.marked, s)
-	c.nmarked.Store(int32(len(c.marked)))
+	if len(c.marked) == 1 && c.parallel {
+		c.anyMarked.Store(true)
+	}
 }
 
 // sweep is POE's _data_ses_gc_sweep: the sessions whose count is zero are
@@ -276,7 +287,9 @@ func (c *core) sweep(ch *chain) {
 		todo, gen := c.marked, c.markGen
 		c.marked = c.markSpare[:0]
 		c.markSpare = nil
-		c.nmarked.Store(0)
+		if c.parallel {
+			c.anyMarked.Store(false)
+		}
 		c.markGen++
 		var dead []*Session
 		for i := len(todo) - 1; i >= 0; i-- {
@@ -337,9 +350,6 @@ func (c *core) stopSession(ch *chain, s *Session) {
 // since it was marked, so the decision is taken holding s's execution
 // lock: once no handler runs in s, its counts are what they are.
 func (c *core) claimForGC(ch *chain, s *Session) bool {
-	if !c.parallel {
-		return true
-	}
 	if ch == nil {
 		ch = &chain{}
 	}
@@ -347,7 +357,7 @@ func (c *core) claimForGC(ch *chain, s *Session) bool {
 		return false // a chain waiting on ch is in s: s is in use
 	}
 	c.qmu.Lock()
-	free := s.refs < 1 && s.pev.Load() == 0 && !s.dead && !s.stopping
+	free := s.unheld() && !s.stopping
 	if free {
 		s.stopping = true
 		s.closing.Store(true)
@@ -402,8 +412,8 @@ func (c *core) free(s *Session) {
 	for _, a := range s.aliases {
 		c.aliases.delete(a)
 	}
-	c.nmu.Unlock()
 	s.alias, s.aliases = "", nil
+	c.nmu.Unlock()
 
 	c.qmu.Lock()
 	// POE removes the session's events at once, which lets the other
@@ -412,13 +422,10 @@ func (c *core) free(s *Session) {
 	// with events queued) it would make teardown quadratic, so there the
 	// events are dropped when they come up instead.
 	if (s.evTo > 0 || s.evFrom > 0 || s.pev.Load() > 0) && c.q.len() <= eagerScanMax {
-		c.q.each(func(e *event) {
-			if e.dest != s && e.src != s {
-				return
-			}
+		for _, e := range c.q.matching(func(e *event) bool { return e.dest == s || e.src == s }) {
 			c.q.remove(e)
 			c.unrefEventLocked(e)
-		})
+		}
 	}
 	s.dead = true
 	s.gone.Store(true)
@@ -460,6 +467,6 @@ func (c *core) finalize() {
 	c.kses.evTo, c.kses.evFrom, c.kses.refs = 0, 0, 0
 	c.kses.pev.Store(0)
 	c.marked = nil
-	c.nmarked.Store(0)
+	c.anyMarked.Store(false)
 	c.actors.shutdown()
 }

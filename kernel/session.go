@@ -102,8 +102,9 @@ func (s *Session) removeAlias(name string) {
 	}
 }
 
-// aliasList appends s's aliases to list.
-func (s *Session) aliasList(list []string) []string {
+// aliasList returns a new slice of s's aliases.
+func (s *Session) aliasList() []string {
+	var list []string
 	if s.alias != "" {
 		list = append(list, s.alias)
 	}
@@ -124,6 +125,9 @@ type parSession struct {
 	pbox     actor.Mailbox
 	runFn    func()                 // runs pbox; set when it is scheduled
 	hint     atomic.Pointer[worker] // the worker to queue its next run on
+	// The worker running the mailbox: set by that worker before each
+	// run and read only during it (posters move hint, not this).
+	runner *worker
 	// The chain and view of the session's mailbox runs, made once.
 	runChain *chain
 	runView  *Kernel

@@ -42,7 +42,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/seed02617006/poe/bench/internal/loadkit"
 	"io"
 	"net"
 	"net/netip"
@@ -55,7 +54,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/seed02617006/poe/bench/internal/loadkit"
 	"github.com/seed02617006/poe/component/socks"
+	"github.com/seed02617006/poe/internal/gosrv"
 	"github.com/seed02617006/poe/kernel"
 )
 
@@ -155,12 +156,11 @@ func goProxy(addr string) error {
 	if err != nil {
 		return err
 	}
-	loadkit.Serve(ln, func(c net.Conn) { goRelay(c.(*net.TCPConn)) })
+	gosrv.New(ln, func(c net.Conn) { goRelay(c.(*net.TCPConn)) })
 	return nil
 }
 
 func goRelay(c *net.TCPConn) {
-	defer c.Close()
 	buf := make([]byte, socks.MaxRequestLen)
 	var req socks.Request
 	n, used := 0, 0
@@ -234,7 +234,7 @@ func targets(echo, discard string) error {
 		if err != nil {
 			return err
 		}
-		loadkit.Serve(ln, func(c net.Conn) { t.serve(c.(*net.TCPConn)) })
+		gosrv.New(ln, func(c net.Conn) { t.serve(c.(*net.TCPConn)) })
 	}
 	return nil
 }

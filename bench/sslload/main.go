@@ -47,7 +47,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/seed02617006/poe/bench/internal/loadkit"
 	"io"
 	"net"
 	"os"
@@ -58,7 +57,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/seed02617006/poe/bench/internal/loadkit"
 	"github.com/seed02617006/poe/filter"
+	"github.com/seed02617006/poe/internal/gosrv"
 	"github.com/seed02617006/poe/internal/testcert"
 	"github.com/seed02617006/poe/kernel"
 )
@@ -210,7 +211,7 @@ func goServer(ta *net.TCPAddr, crt, key string) error {
 	if err != nil {
 		return err
 	}
-	loadkit.Serve(ln, echo)
+	gosrv.New(ln, echo)
 	return nil
 }
 
@@ -234,7 +235,7 @@ func memTLSServer(ta *net.TCPAddr, crt, key string, oneGoroutine bool) error {
 	if err != nil {
 		return err
 	}
-	loadkit.Serve(ln, func(c net.Conn) { memTLSEcho(c, cfg, oneGoroutine) })
+	gosrv.New(ln, func(c net.Conn) { memTLSEcho(c, cfg, oneGoroutine) })
 	return nil
 }
 
@@ -339,7 +340,7 @@ func tcpServer(ta *net.TCPAddr) error {
 	if err != nil {
 		return err
 	}
-	loadkit.Serve(ln, echo)
+	gosrv.New(ln, echo)
 	return nil
 }
 

@@ -27,7 +27,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/seed02617006/poe/bench/internal/loadkit"
 	"net"
 	"os"
 	"runtime"
@@ -35,6 +34,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/seed02617006/poe/bench/internal/loadkit"
+	"github.com/seed02617006/poe/internal/gosrv"
 	"github.com/seed02617006/poe/kernel"
 )
 
@@ -110,12 +111,11 @@ func goServer(ip net.IP, port int) error {
 	if err != nil {
 		return err
 	}
-	loadkit.Serve(ln, plainEcho)
+	gosrv.New(ln, plainEcho)
 	return nil
 }
 
 func plainEcho(c net.Conn) {
-	defer c.Close()
 	rd := bufio.NewReader(c)
 	w := bufio.NewWriter(c)
 	for {
@@ -194,7 +194,7 @@ func hubServer(ip net.IP, port, hubs int) error {
 		go hub(queues[i])
 	}
 	var next atomic.Uint32
-	loadkit.Serve(ln, func(c net.Conn) {
+	gosrv.New(ln, func(c net.Conn) {
 		k := &conn{c: c}
 		reads := queues[int(next.Add(1))%hubs]
 		for {

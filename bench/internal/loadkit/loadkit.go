@@ -101,21 +101,3 @@ func Hold(prog, mode string, life time.Duration) {
 		fmt.Fprintf(os.Stderr, "%s: %s stopping after its -life of %v\n", prog, mode, life)
 	}
 }
-
-// Serve accepts connections on ln until it is closed, and serves each on a
-// goroutine of its own with handle, closing it when handle returns: the
-// plain Go baselines' goroutine per connection.
-func Serve(ln net.Listener, handle func(net.Conn)) {
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				handle(c)
-			}()
-		}
-	}()
-}

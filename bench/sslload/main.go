@@ -147,25 +147,13 @@ func certs(dir string) error {
 	return nil
 }
 
-// loopback splits addr and refuses anything but a loopback IP address,
-// so that the benchmark never listens or connects beyond this machine.
-func loopback(addr string) (*net.TCPAddr, error) {
-	ta, err := net.ResolveTCPAddr("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("-addr %q: %w", addr, err)
-	}
-	if ta.IP == nil || !ta.IP.IsLoopback() || ta.Port == 0 {
-		return nil, fmt.Errorf("-addr %q: want a loopback IP address and a port, such as 127.0.0.1:7000", addr)
-	}
-	return ta, nil
-}
-
 // serve runs one server until SIGINT, SIGTERM or the end of its life.
 func serve(mode, addr, crt, key string, parallel bool, life time.Duration) error {
-	ta, err := loopback(addr)
+	ap, err := loadkit.Loopback("addr", addr)
 	if err != nil {
 		return err
 	}
+	ta := net.TCPAddrFromAddrPort(ap)
 	switch mode {
 	case "server-poe":
 		err = poeServer(ta, crt, key, parallel)
@@ -197,7 +185,7 @@ func poeServer(ta *net.TCPAddr, crt, key string, parallel bool) error {
 	if parallel {
 		opts = append(opts, kernel.Parallel())
 	}
-	return loadkit.EchoServer("sslload", kernel.New(opts...), ta.IP, ta.Port, ssl)
+	return loadkit.EchoServer("sslload", kernel.New(opts...), ta.AddrPort(), ssl)
 }
 
 // goServer is plain crypto/tls: a goroutine per connection echoing
@@ -372,10 +360,11 @@ type result struct {
 func (r *result) note(st tls.ConnectionState) { r.once.Do(func() { r.state = st }) }
 
 func client(addr, caFile, work string, conns int, d time.Duration, pids []int) error {
-	ta, err := loopback(addr)
+	ap, err := loadkit.Loopback("addr", addr)
 	if err != nil {
 		return err
 	}
+	ta := net.TCPAddrFromAddrPort(ap)
 	pem, err := os.ReadFile(caFile)
 	if err != nil {
 		return err
@@ -385,7 +374,7 @@ func client(addr, caFile, work string, conns int, d time.Duration, pids []int) e
 		return fmt.Errorf("%s: no PEM certificate", caFile)
 	}
 	cfg := &tls.Config{RootCAs: roots, ServerName: "localhost", CurvePreferences: curves}
-	if err := waitListening(ta, 10*time.Second); err != nil {
+	if err := loadkit.WaitListening(ap); err != nil {
 		return err
 	}
 	var r result
@@ -480,23 +469,6 @@ func versionName(v uint16) string {
 		return "TLS1.3"
 	}
 	return fmt.Sprintf("0x%04x", v)
-}
-
-// waitListening retries a plain connection until the server listens.
-func waitListening(ta *net.TCPAddr, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for {
-		c, err := net.DialTCP("tcp", nil, ta)
-		if err == nil {
-			c.SetLinger(0)
-			c.Close()
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%v did not listen within %v: %w", ta, limit, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // handshakes connects, handshakes, echoes one byte and resets, until

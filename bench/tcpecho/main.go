@@ -10,9 +10,9 @@
 //	  rate=123456.7 lines=370370 secs=3.000 clients=50 window=4
 //	tcpecho -mode freeport                          # prints a free port
 //
-// The client opens its connections first (retrying while the server
-// starts), then each connection writes window lines in one write and
-// reads their echoes back, over and over, until secs have passed. It
+// The client waits for the server to listen and opens its connections;
+// then each connection writes window lines in one write and reads their
+// echoes back, over and over, until secs have passed. It
 // checks every echo and reports the lines echoed per second over all
 // connections. Its connections are reset at the end (SO_LINGER 0), so
 // that repeated runs leave no TIME_WAIT behind.
@@ -28,6 +28,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"runtime"
 	"sync"
@@ -68,34 +69,21 @@ func main() {
 	}
 }
 
-// loopback splits addr and refuses anything but a loopback IP address,
-// so that the benchmark never listens or connects beyond this machine.
-func loopback(addr string) (net.IP, int, error) {
-	ta, err := net.ResolveTCPAddr("tcp", addr)
-	if err != nil {
-		return nil, 0, fmt.Errorf("-addr %q: %w", addr, err)
-	}
-	if ta.IP == nil || !ta.IP.IsLoopback() || ta.Port == 0 {
-		return nil, 0, fmt.Errorf("-addr %q: want a loopback IP address and a port, such as 127.0.0.1:7000", addr)
-	}
-	return ta.IP, ta.Port, nil
-}
-
 // serve runs one echo server until SIGINT, SIGTERM or the end of its life.
 func serve(mode, addr string, life time.Duration) error {
-	ip, port, err := loopback(addr)
+	ap, err := loadkit.Loopback("addr", addr)
 	if err != nil {
 		return err
 	}
 	switch mode {
 	case "server-poe":
-		err = loadkit.EchoServer("tcpecho", kernel.New(), ip, port, nil)
+		err = loadkit.EchoServer("tcpecho", kernel.New(), ap, nil)
 	case "server-hub":
-		err = hubServer(ip, port, 1)
+		err = hubServer(ap, 1)
 	case "server-hubs":
-		err = hubServer(ip, port, runtime.GOMAXPROCS(0))
+		err = hubServer(ap, runtime.GOMAXPROCS(0))
 	default:
-		err = goServer(ip, port)
+		err = goServer(ap)
 	}
 	if err != nil {
 		return err
@@ -106,8 +94,8 @@ func serve(mode, addr string, life time.Duration) error {
 
 // goServer starts the baseline: a goroutine per connection reading lines
 // and writing them back, flushing when no more input is buffered.
-func goServer(ip net.IP, port int) error {
-	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: ip, Port: port})
+func goServer(ap netip.AddrPort) error {
+	ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(ap))
 	if err != nil {
 		return err
 	}
@@ -144,8 +132,8 @@ func plainEcho(c net.Conn) {
 // the POE-order kernel does for a line echo, less the kernel, the wheel
 // and the filter. With hubs > 1 the connections are dealt round the hubs,
 // as Parallel mode deals sessions to its workers.
-func hubServer(ip net.IP, port, hubs int) error {
-	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: ip, Port: port})
+func hubServer(ap netip.AddrPort, hubs int) error {
+	ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(ap))
 	if err != nil {
 		return err
 	}
@@ -210,26 +198,10 @@ func hubServer(ip net.IP, port, hubs int) error {
 	return nil
 }
 
-// dialPatience bounds how long the client waits for a server to start.
-const dialPatience = 15 * time.Second
-
-// dial connects to addr, retrying while the server is still starting.
-func dial(addr string, until time.Time) (*net.TCPConn, error) {
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			return c.(*net.TCPConn), nil
-		}
-		if time.Now().After(until) {
-			return nil, err
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // client measures the echo server at addr; see the command's doc.
 func client(addr string, clients, window int, secs time.Duration) error {
-	if _, _, err := loopback(addr); err != nil {
+	ap, err := loadkit.Loopback("addr", addr)
+	if err != nil {
 		return err
 	}
 	if clients < 1 || window < 1 || secs <= 0 {
@@ -242,11 +214,13 @@ func client(addr string, clients, window int, secs time.Duration) error {
 			c.Close()
 		}
 	}()
-	until := time.Now().Add(dialPatience)
+	if err := loadkit.WaitListening(ap); err != nil {
+		return err
+	}
 	for range clients {
-		c, err := dial(addr, until)
+		c, err := net.DialTCP("tcp", nil, net.TCPAddrFromAddrPort(ap))
 		if err != nil {
-			return fmt.Errorf("connect to %s: %w", addr, err)
+			return fmt.Errorf("connect to %s: %w", ap, err)
 		}
 		conns = append(conns, c)
 	}

@@ -39,19 +39,9 @@ TCP_WINDOW=${TCP_WINDOW:-4}
 TCP_SECS=${TCP_SECS:-3}
 TCP_ROUNDS=${TCP_ROUNDS:-3}
 
-tmp=$(mktemp -d)
-server_pid=""
-# cleanup kills the echo server still running, if any, and removes $tmp.
-cleanup() {
-	if [[ -n $server_pid ]]; then
-		kill "$server_pid" 2>/dev/null
-		wait "$server_pid" 2>/dev/null
-		server_pid=""
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_tmp
 
 echo "building bench/kernel and bench/tcpecho ..."
 if ! go build -o "$tmp/kernel" ./bench/kernel; then
@@ -74,17 +64,6 @@ elif ! perl -MPOE -e1 >/dev/null 2>&1; then
 else
 	perl_note="Perl $(perl -e 'printf "%vd", $^V') with POE $(perl -MPOE -e 'print $POE::VERSION')"
 fi
-
-# field LINE KEY prints the value of KEY=... in LINE, or nothing.
-field() {
-	local kv
-	for kv in $1; do
-		if [[ $kv == "$2="* ]]; then
-			echo "${kv#*=}"
-			return
-		fi
-	done
-}
 
 # run_perl W N prints the Perl program's result line (empty when skipped).
 run_perl() {
@@ -160,13 +139,11 @@ run_echo() {
 	shift
 	echo "  tcp  $name on 127.0.0.1:$port ..." >&2
 	"$@" 2>"$tmp/echo-$name.err" &
-	server_pid=$!
+	pids+=($!)
 	timeout $((TCP_SECS + 40)) "$tmp/tcpecho" -mode client -addr "127.0.0.1:$port" \
 		-clients "$TCP_CLIENTS" -window "$TCP_WINDOW" -secs "$TCP_SECS" \
 		2>>"$tmp/echo-$name.err" | tail -n 1 || true
-	kill "$server_pid" 2>/dev/null
-	wait "$server_pid" 2>/dev/null
-	server_pid=""
+	stop_servers
 	if [[ -s $tmp/echo-$name.err ]]; then sed "s/^/    $name: /" "$tmp/echo-$name.err" >&2; fi
 }
 
@@ -193,10 +170,6 @@ for ((round = 1; round <= TCP_ROUNDS; round++)); do
 		ER[$s]="${ER[$s]:-} $(field "${E[$s]}" rate)"
 	done
 done
-# median prints the median of its numeric arguments (none: nothing).
-median() {
-	printf '%s\n' "$@" | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 erate_perl=$(field "${E[perl]:-}" rate)
 # shellcheck disable=SC2086 # space-separated numbers
 {

@@ -40,25 +40,9 @@ SSL_ROUNDS=${SSL_ROUNDS:-3}
 SSL_SECS=${SSL_SECS:-2}
 SSL_CONNS=${SSL_CONNS:-4}
 
-tmp=$(mktemp -d)
-pids=()
-# stop_servers kills the servers still running.
-stop_servers() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	pids=()
-}
-cleanup() {
-	stop_servers
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_tmp
 
 echo "building bench/sslload ..."
 if ! go build -o "$tmp/sslload" ./bench/sslload; then
@@ -150,17 +134,6 @@ measure() {
 		2>>"$tmp/$1.err" | tail -n 1 || true
 }
 
-# field LINE KEY prints the value of KEY=... in LINE, or nothing.
-field() {
-	local kv
-	for kv in $1; do
-		if [[ $kv == "$2="* ]]; then
-			echo "${kv#*=}"
-			return
-		fi
-	done
-}
-
 declare -A HS HSCPU BULK BULKCPU FAILS SUITE
 echo "measuring: ${servers[*]}; $SSL_ROUNDS rounds, ${SSL_SECS}s per workload, $SSL_CONNS connections ..."
 for ((r = 1; r <= SSL_ROUNDS; r++)); do
@@ -179,19 +152,6 @@ for ((r = 1; r <= SSL_ROUNDS; r++)); do
 		echo "  round $r $s: bulk[$b]" >&2
 	done
 done
-
-# median prints the median of its arguments (nothing if none).
-median() {
-	printf '%s\n' "$@" | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END {
-		if (NR == 0) exit
-		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2
-	}'
-}
-
-# ratio A B prints A/B as "0.93x" ("-" if either is missing).
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a + 0 == 0 || b + 0 == 0) print "-"; else printf "%.2fx", a / b }'
-}
 
 declare -A mh mhc mb mbc
 for s in "${servers[@]}"; do

@@ -26,7 +26,9 @@
 # same goroutine, "reader apart" on a reader goroutine that hands each read
 # over, as a wheel does. Neither has a kernel, events or filters of ours.
 #
-# SSL_PARALLEL=1 adds a row for ours on a kernel.Parallel() kernel.
+# SSL_PARALLEL=1 adds a row for ours on a Parallel kernel (the same server
+# run with POE_KERNEL=parallel); ours itself runs with POE_KERNEL unset, so
+# that an exported POE_KERNEL does not change it.
 # SSL_STUNNEL=none skips stunnel4 (or names another stunnel program).
 #
 # The client shares the machine's cores with the server it measures, so
@@ -78,7 +80,7 @@ declare -A label=(
 	[mem1]="floor: crypto/tls in memory"
 	[mem]="floor: the same, reader apart"
 	[ours]="ours (tcpserver+filter.SSL)"
-	[par]="ours, kernel.Parallel()"
+	[par]="ours, POE_KERNEL=parallel"
 	[stunnel]="stunnel4 + TCP echo"
 )
 
@@ -90,12 +92,12 @@ start() {
 	local life=$((SSL_SECS * 2 + 60))
 	case $1 in
 	go | mem1 | mem | ours | par)
-		local mode=server-go flags=()
+		local mode=server-go kenv=(-u POE_KERNEL)
 		[[ $1 == ours || $1 == par ]] && mode=server-poe
 		[[ $1 == mem1 ]] && mode=server-memtls1
 		[[ $1 == mem ]] && mode=server-memtls
-		[[ $1 == par ]] && flags=(-parallel)
-		"$tmp/sslload" -mode "$mode" "${flags[@]}" -addr "127.0.0.1:$port" -crt "$tmp/server.crt" \
+		[[ $1 == par ]] && kenv=(POE_KERNEL=parallel)
+		env "${kenv[@]}" "$tmp/sslload" -mode "$mode" -addr "127.0.0.1:$port" -crt "$tmp/server.crt" \
 			-key "$tmp/server.key" -life "$life" 2>>"$tmp/$1.err" &
 		pids+=($!)
 		spids=$!

@@ -3,9 +3,10 @@
 // client that measures them all alike.
 //
 //	sslload -mode certs -dir D               # D/ca.crt, D/server.crt, D/server.key
-//	sslload -mode server-poe -addr 127.0.0.1:7000 -crt D/server.crt -key D/server.key [-parallel]
+//	sslload -mode server-poe -addr 127.0.0.1:7000 -crt D/server.crt -key D/server.key
 //	sslload -mode server-go  -addr 127.0.0.1:7001 -crt D/server.crt -key D/server.key
 //	sslload -mode server-memtls -addr 127.0.0.1:7003 -crt D/server.crt -key D/server.key
+//	sslload -mode server-memtls1 -addr 127.0.0.1:7004 -crt D/server.crt -key D/server.key
 //	sslload -mode server-tcp -addr 127.0.0.1:7002  # plain TCP echo, behind stunnel4
 //	sslload -mode client -addr 127.0.0.1:7000 -ca D/ca.crt -work handshake -secs 3 -pids 1234
 //	  work=handshake rate=812.3 unit=handshakes/s n=2437 secs=3.000 conns=4 fails=0 server_cpu=2.61
@@ -16,9 +17,12 @@
 //
 // Every server is a TLS echo: what a client sends comes back. server-poe
 // is component/tcpserver whose ClientFilter is filter.SSL (each
-// connection a session with a wheel.ReadWrite), server-go is crypto/tls
-// with a goroutine per connection, server-tcp is a plain TCP echo for
-// stunnel4 to front. All pin X25519; the client offers only X25519 too,
+// connection a session with a wheel.ReadWrite) on a kernel that follows
+// POE_KERNEL, as every kernel.New does: POE's order unless it is
+// "parallel" (bench/ssl.sh runs its Parallel row so). server-go is
+// crypto/tls with a goroutine per connection, server-memtls and
+// server-memtls1 are the floors of a TLS filter (see memTLSServer),
+// server-tcp is a plain TCP echo for stunnel4 to front. All pin X25519; the client offers only X25519 too,
 // so that every server does the same key exchange.
 //
 // The client's "handshake" work runs -conns loops, each connecting,
@@ -81,7 +85,6 @@ func main() {
 	pids := flag.String("pids", "", "client: comma-separated process IDs whose CPU time to report as the server's")
 	secs := flag.Float64("secs", 3, "client: seconds to run for")
 	life := flag.Float64("life", 300, "server: exit after this many seconds")
-	parallel := flag.Bool("parallel", false, "server-poe: run the kernel in Parallel mode (sessions on all cores)")
 	cpuprofile := flag.String("cpuprofile", "", "server: write a CPU profile to this file")
 	flag.Parse()
 	stopProfile := loadkit.StartCPUProfile("sslload", *cpuprofile)
@@ -91,7 +94,7 @@ func main() {
 	case "certs":
 		err = certs(*dir)
 	case "server-poe", "server-go", "server-memtls", "server-memtls1", "server-tcp":
-		err = serve(*mode, *addr, *crt, *key, *parallel, time.Duration(*life*float64(time.Second)))
+		err = serve(*mode, *addr, *crt, *key, time.Duration(*life*float64(time.Second)))
 	case "client":
 		var ps []int
 		ps, err = parsePids(*pids)
@@ -148,7 +151,7 @@ func certs(dir string) error {
 }
 
 // serve runs one server until SIGINT, SIGTERM or the end of its life.
-func serve(mode, addr, crt, key string, parallel bool, life time.Duration) error {
+func serve(mode, addr, crt, key string, life time.Duration) error {
 	ap, err := loadkit.Loopback("addr", addr)
 	if err != nil {
 		return err
@@ -156,7 +159,7 @@ func serve(mode, addr, crt, key string, parallel bool, life time.Duration) error
 	ta := net.TCPAddrFromAddrPort(ap)
 	switch mode {
 	case "server-poe":
-		err = poeServer(ta, crt, key, parallel)
+		err = poeServer(ta, crt, key)
 	case "server-go":
 		err = goServer(ta, crt, key)
 	case "server-memtls":
@@ -174,18 +177,15 @@ func serve(mode, addr, crt, key string, parallel bool, life time.Duration) error
 }
 
 // poeServer is component/tcpserver with a filter.SSL prototype as
-// ClientFilter, echoing each plaintext record, on a kernel of its own:
-// POE's one handler at a time, or with parallel kernel.Parallel().
-func poeServer(ta *net.TCPAddr, crt, key string, parallel bool) error {
+// ClientFilter, echoing each plaintext record, on a kernel of its own. Its
+// mode follows POE_KERNEL (kernel.ModeEnv): POE's one handler at a time,
+// or with POE_KERNEL=parallel a Parallel kernel.
+func poeServer(ta *net.TCPAddr, crt, key string) error {
 	ssl, err := filter.NewSSL(filter.SSLOptions{Crt: crt, Key: key, CurvePreferences: curves})
 	if err != nil {
 		return err
 	}
-	var opts []kernel.Option
-	if parallel {
-		opts = append(opts, kernel.Parallel())
-	}
-	return loadkit.EchoServer("sslload", kernel.New(opts...), ta.AddrPort(), ssl)
+	return loadkit.EchoServer("sslload", kernel.New(), ta.AddrPort(), ssl)
 }
 
 // goServer is plain crypto/tls: a goroutine per connection echoing

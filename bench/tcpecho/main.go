@@ -3,6 +3,7 @@
 // POE::Component::Server::TCP (bench/perl/tcp_echo_server.pl) alike.
 //
 //	tcpecho -mode server-poe -addr 127.0.0.1:7000   # component/tcpserver
+//	POE_KERNEL=parallel tcpecho -mode server-poe ... # the same, Parallel kernel
 //	tcpecho -mode server-go -addr 127.0.0.1:7001    # goroutine per connection
 //	tcpecho -mode server-hub -addr 127.0.0.1:7002   # readers and one handler goroutine
 //	tcpecho -mode server-hubs -addr 127.0.0.1:7003  # readers and a handler goroutine per core
@@ -16,6 +17,11 @@
 // checks every echo and reports the lines echoed per second over all
 // connections. Its connections are reset at the end (SO_LINGER 0), so
 // that repeated runs leave no TIME_WAIT behind.
+//
+// server-poe pins no kernel mode: like every kernel.New, it follows the
+// environment variable POE_KERNEL (kernel.ModeEnv), POE's order unless it
+// is "parallel". bench/run.sh measures it both ways, unsetting POE_KERNEL
+// for the POE-order row.
 //
 // Servers bind only to loopback addresses and exit by themselves after
 // -life seconds, so that a server the script failed to kill goes away.

@@ -166,5 +166,5 @@ for s in "${servers[@]}"; do
 done
 echo "note: $dante_note"
 [[ -z ${idle_note:-} ]] || echo "note: $idle_note"
-echo "note: 2 shared cores: figures move from run to run; compare within one run."
+echo "note: $(nproc) cores, shared with the load client: figures move from run to run; compare within one run."
 exit 0

@@ -5,23 +5,33 @@
 # bench/kernel, each printing one "key=value ..." line, and prints the rates,
 # the ratio Go/Perl and whether the ratio meets the project's target. It
 # reports; it does not fail on BELOW (exit 0 unless something cannot run at
-# all). At the end it runs the kernel package's Go micro-benchmarks.
+# all).
 #
 # Sizes: Perl N gives 1-5 s per Perl run; Go N is 10-50x larger. Rates are
 # per second, so the Ns need not match. Override with PERL_N_<W> / GO_N_<W>.
 # GO_MICRO_TIMEOUT (seconds, default 60) bounds the micro-benchmarks.
 #
 # Then a TCP line echo: Perl's POE::Component::Server::TCP
-# (bench/perl/tcp_echo_server.pl), our component/tcpserver and a plain
-# goroutine-per-connection Go server (bench/tcpecho), each on a free port of
-# 127.0.0.1, measured by the same Go load client (bench/tcpecho -mode
-# client): TCP_CLIENTS connections (default 50), each writing TCP_WINDOW
-# lines at once (default 4) and reading their echoes, for TCP_SECS seconds
-# (default 3), every server once per round for TCP_ROUNDS rounds (default
-# 3), compared by their medians. Two more plain Go servers show what the design costs by
-# itself: server-hub hands every read to one goroutine that runs all the
+# (bench/perl/tcp_echo_server.pl), our component/tcpserver on a POE-order
+# kernel ("ours") and on a Parallel one ("ours Parallel": the same program
+# with POE_KERNEL=parallel), and a plain goroutine-per-connection Go server
+# (bench/tcpecho), each on a free port of 127.0.0.1, measured by the same
+# Go load client (bench/tcpecho -mode client): TCP_CLIENTS connections
+# (default 50), each writing TCP_WINDOW lines at once (default 4) and
+# reading their echoes, for TCP_SECS seconds (default 3), every server once
+# per round for TCP_ROUNDS rounds (default 3), compared by their medians.
+# Two more plain Go servers are the floors of the design, with nothing of
+# ours: server-hub hands every read to one goroutine that runs all the
 # handlers (POE's order), server-hubs to one such goroutine per core
-# (Parallel mode). Every server is killed after its run and on exit.
+# (Parallel mode). The rows grade ours against plain Go (targets 0.9, and
+# 0.95 for Parallel) and Perl, and, for information, against the floor of
+# its mode (ours / hub, ours Parallel / hubs: how much of what is lost to
+# plain Go is the design's, how much ours). Every server is killed after
+# its run and on exit.
+#
+# Then it runs bench/ssl.sh (TLS) and bench/socks.sh (SOCKS 4), each
+# against its real-world peer and plain Go, and at the end the kernel
+# package's Go micro-benchmarks.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -39,19 +49,9 @@ TCP_WINDOW=${TCP_WINDOW:-4}
 TCP_SECS=${TCP_SECS:-3}
 TCP_ROUNDS=${TCP_ROUNDS:-3}
 
-tmp=$(mktemp -d)
-server_pid=""
-# cleanup kills the echo server still running, if any, and removes $tmp.
-cleanup() {
-	if [[ -n $server_pid ]]; then
-		kill "$server_pid" 2>/dev/null
-		wait "$server_pid" 2>/dev/null
-		server_pid=""
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_tmp
 
 echo "building bench/kernel and bench/tcpecho ..."
 if ! go build -o "$tmp/kernel" ./bench/kernel; then
@@ -75,17 +75,6 @@ else
 	perl_note="Perl $(perl -e 'printf "%vd", $^V') with POE $(perl -MPOE -e 'print $POE::VERSION')"
 fi
 
-# field LINE KEY prints the value of KEY=... in LINE, or nothing.
-field() {
-	local kv
-	for kv in $1; do
-		if [[ $kv == "$2="* ]]; then
-			echo "${kv#*=}"
-			return
-		fi
-	done
-}
-
 # run_perl W N prints the Perl program's result line (empty when skipped).
 run_perl() {
 	[[ $have_perl == 1 ]] || return 0
@@ -103,13 +92,15 @@ run_go() {
 }
 
 rows=()
-# row NAME PERL GO TARGET_RATIO: ratio = GO/PERL; PASS when ratio >= target.
+# row NAME PERL GO TARGET_RATIO [info]: ratio = GO/PERL; PASS when ratio >=
+# target. With info the target is for information: the result says so.
 row() {
-	rows+=("$(awk -v name="$1" -v p="$2" -v g="$3" -v t="$4" 'BEGIN {
+	rows+=("$(awk -v name="$1" -v p="$2" -v g="$3" -v t="$4" -v info="${5:-}" 'BEGIN {
 		ps = (p == "") ? "-" : sprintf("%.0f", p)
 		gs = (g == "") ? "-" : sprintf("%.0f", g)
 		if (p == "" || g == "" || p + 0 == 0) { r = "-"; st = (g == "") ? "ERROR" : "n/a" }
 		else { ratio = g / p; r = sprintf(ratio < 10 ? "%.2fx" : "%.1fx", ratio); st = (ratio >= t) ? "PASS" : "BELOW" }
+		if (info != "" && st != "ERROR") st = st " (info)"
 		printf "%-28s %14s %14s %9s %8s  %s", name, ps, gs, r, ">=" t "x", st
 	}')")
 }
@@ -160,13 +151,11 @@ run_echo() {
 	shift
 	echo "  tcp  $name on 127.0.0.1:$port ..." >&2
 	"$@" 2>"$tmp/echo-$name.err" &
-	server_pid=$!
+	pids+=($!)
 	timeout $((TCP_SECS + 40)) "$tmp/tcpecho" -mode client -addr "127.0.0.1:$port" \
 		-clients "$TCP_CLIENTS" -window "$TCP_WINDOW" -secs "$TCP_SECS" \
 		2>>"$tmp/echo-$name.err" | tail -n 1 || true
-	kill "$server_pid" 2>/dev/null
-	wait "$server_pid" 2>/dev/null
-	server_pid=""
+	stop_servers
 	if [[ -s $tmp/echo-$name.err ]]; then sed "s/^/    $name: /" "$tmp/echo-$name.err" >&2; fi
 }
 
@@ -179,8 +168,11 @@ echo "running TCP line echo: $TCP_CLIENTS clients, $TCP_WINDOW lines per write, 
 # Each round measures every server in turn; the medians are compared,
 # as one run of one server moves by 10-20% on this machine.
 declare -A E ER
-tcp_servers=(ours plain hub hubs)
-declare -A tcp_mode=([ours]=server-poe [plain]=server-go [hub]=server-hub [hubs]=server-hubs)
+tcp_servers=(ours par plain hub hubs)
+declare -A tcp_mode=([ours]=server-poe [par]=server-poe [plain]=server-go [hub]=server-hub [hubs]=server-hubs)
+# tcpecho's server-poe follows POE_KERNEL: ours is run without it, par
+# with it set to parallel.
+declare -A tcp_env=([ours]="-u POE_KERNEL" [par]="POE_KERNEL=parallel" [plain]="" [hub]="" [hubs]="")
 for ((round = 1; round <= TCP_ROUNDS; round++)); do
 	if [[ $round == 1 && $tcp_perl_note != *skipped ]]; then
 		# Perl's rate is steady and far below: one run.
@@ -189,18 +181,16 @@ for ((round = 1; round <= TCP_ROUNDS; round++)); do
 	fi
 	for s in "${tcp_servers[@]}"; do
 		port=$("$tmp/tcpecho" -mode freeport)
-		E[$s]=$(run_echo "$s" "$tmp/tcpecho" -mode "${tcp_mode[$s]}" -addr "127.0.0.1:$port")
+		# shellcheck disable=SC2086 # tcp_env holds env(1) arguments
+		E[$s]=$(run_echo "$s" env ${tcp_env[$s]} "$tmp/tcpecho" -mode "${tcp_mode[$s]}" -addr "127.0.0.1:$port")
 		ER[$s]="${ER[$s]:-} $(field "${E[$s]}" rate)"
 	done
 done
-# median prints the median of its numeric arguments (none: nothing).
-median() {
-	printf '%s\n' "$@" | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 erate_perl=$(field "${E[perl]:-}" rate)
 # shellcheck disable=SC2086 # space-separated numbers
 {
 	erate_ours=$(median ${ER[ours]:-})
+	erate_par=$(median ${ER[par]:-})
 	erate_plain=$(median ${ER[plain]:-})
 	erate_hub=$(median ${ER[hub]:-})
 	erate_hubs=$(median ${ER[hubs]:-})
@@ -208,19 +198,21 @@ erate_perl=$(field "${E[perl]:-}" rate)
 rows=()
 row "ours vs Perl Server::TCP" "$erate_perl" "$erate_ours" 5
 row "ours vs plain Go" "$erate_plain" "$erate_ours" 0.9
-row "hub floor vs plain Go" "$erate_plain" "$erate_hub" 0.9
-row "hubs floor vs plain Go" "$erate_plain" "$erate_hubs" 0.95
+row "ours vs hub floor" "$erate_hub" "$erate_ours" 1.0 info
+row "ours Parallel vs plain Go" "$erate_plain" "$erate_par" 0.95
+row "ours Parallel vs hubs floor" "$erate_hubs" "$erate_par" 1.0 info
 echo
 printf "%-28s %14s\n" "tcp line echo" "lines/s (median)"
 printf "%-28s %14s\n" "Perl Server::TCP" "$([[ -n $erate_perl ]] && printf %.0f "$erate_perl" || echo -)"
 printf "%-28s %14s\n" "ours (component/tcpserver)" "$([[ -n $erate_ours ]] && printf %.0f "$erate_ours" || echo -)"
+printf "%-28s %14s\n" "ours Parallel (POE_KERNEL)" "$([[ -n $erate_par ]] && printf %.0f "$erate_par" || echo -)"
 printf "%-28s %14s\n" "plain Go (goroutine/conn)" "$([[ -n $erate_plain ]] && printf %.0f "$erate_plain" || echo -)"
 printf "%-28s %14s\n" "plain Go, one handler (hub)" "$([[ -n $erate_hub ]] && printf %.0f "$erate_hub" || echo -)"
 printf "%-28s %14s\n" "plain Go, one per core" "$([[ -n $erate_hubs ]] && printf %.0f "$erate_hubs" || echo -)"
 echo
 printf "%-28s %14s %14s %9s %8s  %s\n" comparison "other rate" "ours rate" ours/other target result
 for r in "${rows[@]}"; do echo "$r"; done
-echo "raw: echo lines/s per round: perl[${E[perl]:-}] ours[${ER[ours]:-}] plain[${ER[plain]:-}] hub[${ER[hub]:-}] hubs[${ER[hubs]:-}]"
+echo "raw: echo lines/s per round: perl[${E[perl]:-}] ours[${ER[ours]:-}] par[${ER[par]:-}] plain[${ER[plain]:-}] hub[${ER[hub]:-}] hubs[${ER[hubs]:-}]"
 echo "hub: reader goroutines hand each read to one goroutine that runs every"
 echo "handler, as POE's order requires (hubs: one such goroutine per core, as"
 echo "Parallel mode); plain Go with nothing of ours, so the floor of the design."

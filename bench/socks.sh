@@ -29,23 +29,9 @@ SOCKS_SECS=${SOCKS_SECS:-2}
 SOCKS_REPS=${SOCKS_REPS:-3}
 SOCKS_IDLE=${SOCKS_IDLE:-10000}
 
-tmp=$(mktemp -d)
-pids=()
-# cleanup kills every server still running (danted with its children, by
-# process group) and removes $tmp.
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -- "-$p" 2>/dev/null || kill "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	pids=()
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_tmp
 
 echo "building bench/socksload ..."
 if ! go build -o "$tmp/socksload" ./bench/socksload; then
@@ -97,17 +83,6 @@ else
 	dante_note="Dante $("$danted" -v 2>&1 | head -n 1 | awk '{print $2}' | sed 's/[.]$//')"
 fi
 
-# field LINE KEY prints the value of KEY=... in LINE, or nothing.
-field() {
-	local kv
-	for kv in $1; do
-		if [[ $kv == "$2="* ]]; then
-			echo "${kv#*=}"
-			return
-		fi
-	done
-}
-
 # client SERVER ARGS... runs the load client against SERVER, bounded in
 # time, and prints its result line (empty on failure, the reason on
 # stderr).
@@ -117,11 +92,6 @@ client() {
 	timeout $((SOCKS_SECS + 60)) "$load" -mode client -proxy "127.0.0.1:${PORT[$s]}" \
 		-echo "127.0.0.1:$echo_port" -discard "127.0.0.1:$discard_port" "$@" \
 		2>>"$tmp/client-$s.err" | tail -n 1
-}
-
-# median prints the median of its numeric arguments (empty for none).
-median() {
-	printf '%s\n' "$@" | grep -E '^[0-9.]+$' | sort -g | awk '{v[NR]=$1} END {if (NR) print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'
 }
 
 declare -A R # R[server,metric] = space-separated samples
@@ -158,8 +128,6 @@ for s in "${servers[@]}"; do
 	done
 done
 
-# ratio A B prints A/B as 1.23x, or - .
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2fx", a / b }'; }
 num() { awk -v v="$1" -v f="$2" 'BEGIN { if (v == "") print "-"; else printf f, v }'; }
 
 declare -A NAME=([ours]="ours (component/socks)" [dante]="dante (danted)" [go]="plain Go io.Copy relay")
@@ -198,5 +166,5 @@ for s in "${servers[@]}"; do
 done
 echo "note: $dante_note"
 [[ -z ${idle_note:-} ]] || echo "note: $idle_note"
-echo "note: 2 shared cores: figures move from run to run; compare within one run."
+echo "note: $(nproc) cores, shared with the load client: figures move from run to run; compare within one run."
 exit 0

@@ -26,7 +26,9 @@
 # same goroutine, "reader apart" on a reader goroutine that hands each read
 # over, as a wheel does. Neither has a kernel, events or filters of ours.
 #
-# SSL_PARALLEL=1 adds a row for ours on a kernel.Parallel() kernel.
+# SSL_PARALLEL=1 adds a row for ours on a Parallel kernel (the same server
+# run with POE_KERNEL=parallel); ours itself runs with POE_KERNEL unset, so
+# that an exported POE_KERNEL does not change it.
 # SSL_STUNNEL=none skips stunnel4 (or names another stunnel program).
 #
 # The client shares the machine's cores with the server it measures, so
@@ -40,25 +42,9 @@ SSL_ROUNDS=${SSL_ROUNDS:-3}
 SSL_SECS=${SSL_SECS:-2}
 SSL_CONNS=${SSL_CONNS:-4}
 
-tmp=$(mktemp -d)
-pids=()
-# stop_servers kills the servers still running.
-stop_servers() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	pids=()
-}
-cleanup() {
-	stop_servers
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_tmp
 
 echo "building bench/sslload ..."
 if ! go build -o "$tmp/sslload" ./bench/sslload; then
@@ -94,7 +80,7 @@ declare -A label=(
 	[mem1]="floor: crypto/tls in memory"
 	[mem]="floor: the same, reader apart"
 	[ours]="ours (tcpserver+filter.SSL)"
-	[par]="ours, kernel.Parallel()"
+	[par]="ours, POE_KERNEL=parallel"
 	[stunnel]="stunnel4 + TCP echo"
 )
 
@@ -106,12 +92,12 @@ start() {
 	local life=$((SSL_SECS * 2 + 60))
 	case $1 in
 	go | mem1 | mem | ours | par)
-		local mode=server-go flags=()
+		local mode=server-go kenv=(-u POE_KERNEL)
 		[[ $1 == ours || $1 == par ]] && mode=server-poe
 		[[ $1 == mem1 ]] && mode=server-memtls1
 		[[ $1 == mem ]] && mode=server-memtls
-		[[ $1 == par ]] && flags=(-parallel)
-		"$tmp/sslload" -mode "$mode" "${flags[@]}" -addr "127.0.0.1:$port" -crt "$tmp/server.crt" \
+		[[ $1 == par ]] && kenv=(POE_KERNEL=parallel)
+		env "${kenv[@]}" "$tmp/sslload" -mode "$mode" -addr "127.0.0.1:$port" -crt "$tmp/server.crt" \
 			-key "$tmp/server.key" -life "$life" 2>>"$tmp/$1.err" &
 		pids+=($!)
 		spids=$!
@@ -150,17 +136,6 @@ measure() {
 		2>>"$tmp/$1.err" | tail -n 1 || true
 }
 
-# field LINE KEY prints the value of KEY=... in LINE, or nothing.
-field() {
-	local kv
-	for kv in $1; do
-		if [[ $kv == "$2="* ]]; then
-			echo "${kv#*=}"
-			return
-		fi
-	done
-}
-
 declare -A HS HSCPU BULK BULKCPU FAILS SUITE
 echo "measuring: ${servers[*]}; $SSL_ROUNDS rounds, ${SSL_SECS}s per workload, $SSL_CONNS connections ..."
 for ((r = 1; r <= SSL_ROUNDS; r++)); do
@@ -179,19 +154,6 @@ for ((r = 1; r <= SSL_ROUNDS; r++)); do
 		echo "  round $r $s: bulk[$b]" >&2
 	done
 done
-
-# median prints the median of its arguments (nothing if none).
-median() {
-	printf '%s\n' "$@" | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END {
-		if (NR == 0) exit
-		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2
-	}'
-}
-
-# ratio A B prints A/B as "0.93x" ("-" if either is missing).
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a + 0 == 0 || b + 0 == 0) print "-"; else printf "%.2fx", a / b }'
-}
 
 declare -A mh mhc mb mbc
 for s in "${servers[@]}"; do

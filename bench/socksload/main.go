@@ -42,7 +42,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/seed02617006/poe/bench/internal/loadkit"
 	"io"
 	"net"
 	"net/netip"
@@ -55,7 +54,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/seed02617006/poe/bench/internal/loadkit"
 	"github.com/seed02617006/poe/component/socks"
+	"github.com/seed02617006/poe/internal/gosrv"
 	"github.com/seed02617006/poe/kernel"
 )
 
@@ -99,16 +100,6 @@ func main() {
 	}
 }
 
-// loopback parses addr and refuses anything but a loopback IP address
-// with a port, so that the benchmark never reaches beyond this machine.
-func loopback(flagName, addr string) (netip.AddrPort, error) {
-	ap, err := netip.ParseAddrPort(addr)
-	if err != nil || !ap.Addr().IsLoopback() || ap.Port() == 0 {
-		return netip.AddrPort{}, fmt.Errorf("-%s %q: want a loopback IP address and a port, such as 127.0.0.1:7000", flagName, addr)
-	}
-	return ap, nil
-}
-
 // serve starts a server and keeps it until SIGINT, SIGTERM or the end of
 // its life.
 func serve(mode string, life time.Duration, start func() error) error {
@@ -121,7 +112,7 @@ func serve(mode string, life time.Duration, start func() error) error {
 
 // poeProxy runs component/socks on a kernel of its own.
 func poeProxy(addr string) error {
-	ap, err := loopback("addr", addr)
+	ap, err := loadkit.Loopback("addr", addr)
 	if err != nil {
 		return err
 	}
@@ -147,7 +138,7 @@ func poeProxy(addr string) error {
 // goroutine per direction doing io.Copy (splice between TCP sockets),
 // half-closes passed on.
 func goProxy(addr string) error {
-	ap, err := loopback("addr", addr)
+	ap, err := loadkit.Loopback("addr", addr)
 	if err != nil {
 		return err
 	}
@@ -155,12 +146,11 @@ func goProxy(addr string) error {
 	if err != nil {
 		return err
 	}
-	loadkit.Serve(ln, func(c net.Conn) { goRelay(c.(*net.TCPConn)) })
+	gosrv.New(ln, func(c net.Conn) { goRelay(c.(*net.TCPConn)) })
 	return nil
 }
 
 func goRelay(c *net.TCPConn) {
-	defer c.Close()
 	buf := make([]byte, socks.MaxRequestLen)
 	var req socks.Request
 	n, used := 0, 0
@@ -226,7 +216,7 @@ func targets(echo, discard string) error {
 			_, _ = c.Write([]byte{1})
 		}},
 	} {
-		ap, err := loopback(t.flag, t.addr)
+		ap, err := loadkit.Loopback(t.flag, t.addr)
 		if err != nil {
 			return err
 		}
@@ -234,29 +224,9 @@ func targets(echo, discard string) error {
 		if err != nil {
 			return err
 		}
-		loadkit.Serve(ln, func(c net.Conn) { t.serve(c.(*net.TCPConn)) })
+		gosrv.New(ln, func(c net.Conn) { t.serve(c.(*net.TCPConn)) })
 	}
 	return nil
-}
-
-// dialPatience bounds how long the client waits for a proxy to start.
-const dialPatience = 15 * time.Second
-
-// waitListening waits until something accepts connections at addr.
-func waitListening(addr netip.AddrPort) error {
-	until := time.Now().Add(dialPatience)
-	for {
-		c, err := net.DialTimeout("tcp", addr.String(), time.Second)
-		if err == nil {
-			_ = c.(*net.TCPConn).SetLinger(0)
-			c.Close()
-			return nil
-		}
-		if time.Now().After(until) {
-			return err
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // tunnel opens a SOCKS 4 CONNECT tunnel to dst through proxy. Its socket
@@ -287,33 +257,33 @@ func tunnel(proxy, dst netip.AddrPort, deadline time.Time) (*net.TCPConn, error)
 
 // client runs one measurement; see the command's doc.
 func client(work, proxyAddr, echoAddr, discardAddr string, clients, tunnels, pid int, load time.Duration) error {
-	proxy, err := loopback("proxy", proxyAddr)
+	proxy, err := loadkit.Loopback("proxy", proxyAddr)
 	if err != nil {
 		return err
 	}
-	if err := waitListening(proxy); err != nil {
-		return fmt.Errorf("proxy %s: %w", proxy, err)
+	if err := loadkit.WaitListening(proxy); err != nil {
+		return fmt.Errorf("proxy: %w", err)
 	}
 	switch work {
 	case "connect", "idle":
-		echo, err := loopback("echo", echoAddr)
+		echo, err := loadkit.Loopback("echo", echoAddr)
 		if err != nil {
 			return err
 		}
-		if err := waitListening(echo); err != nil {
-			return fmt.Errorf("echo destination %s: %w", echo, err)
+		if err := loadkit.WaitListening(echo); err != nil {
+			return fmt.Errorf("echo destination: %w", err)
 		}
 		if work == "connect" {
 			return connectLoad(proxy, echo, clients, load)
 		}
 		return idleLoad(proxy, echo, tunnels, pid)
 	case "bulk":
-		discard, err := loopback("discard", discardAddr)
+		discard, err := loadkit.Loopback("discard", discardAddr)
 		if err != nil {
 			return err
 		}
-		if err := waitListening(discard); err != nil {
-			return fmt.Errorf("discard destination %s: %w", discard, err)
+		if err := loadkit.WaitListening(discard); err != nil {
+			return fmt.Errorf("discard destination: %w", err)
 		}
 		return bulkLoad(proxy, discard, load)
 	}

@@ -3,9 +3,10 @@
 // client that measures them all alike.
 //
 //	sslload -mode certs -dir D               # D/ca.crt, D/server.crt, D/server.key
-//	sslload -mode server-poe -addr 127.0.0.1:7000 -crt D/server.crt -key D/server.key [-parallel]
+//	sslload -mode server-poe -addr 127.0.0.1:7000 -crt D/server.crt -key D/server.key
 //	sslload -mode server-go  -addr 127.0.0.1:7001 -crt D/server.crt -key D/server.key
 //	sslload -mode server-memtls -addr 127.0.0.1:7003 -crt D/server.crt -key D/server.key
+//	sslload -mode server-memtls1 -addr 127.0.0.1:7004 -crt D/server.crt -key D/server.key
 //	sslload -mode server-tcp -addr 127.0.0.1:7002  # plain TCP echo, behind stunnel4
 //	sslload -mode client -addr 127.0.0.1:7000 -ca D/ca.crt -work handshake -secs 3 -pids 1234
 //	  work=handshake rate=812.3 unit=handshakes/s n=2437 secs=3.000 conns=4 fails=0 server_cpu=2.61
@@ -16,9 +17,12 @@
 //
 // Every server is a TLS echo: what a client sends comes back. server-poe
 // is component/tcpserver whose ClientFilter is filter.SSL (each
-// connection a session with a wheel.ReadWrite), server-go is crypto/tls
-// with a goroutine per connection, server-tcp is a plain TCP echo for
-// stunnel4 to front. All pin X25519; the client offers only X25519 too,
+// connection a session with a wheel.ReadWrite) on a kernel that follows
+// POE_KERNEL, as every kernel.New does: POE's order unless it is
+// "parallel" (bench/ssl.sh runs its Parallel row so). server-go is
+// crypto/tls with a goroutine per connection, server-memtls and
+// server-memtls1 are the floors of a TLS filter (see memTLSServer),
+// server-tcp is a plain TCP echo for stunnel4 to front. All pin X25519; the client offers only X25519 too,
 // so that every server does the same key exchange.
 //
 // The client's "handshake" work runs -conns loops, each connecting,
@@ -47,7 +51,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/seed02617006/poe/bench/internal/loadkit"
 	"io"
 	"net"
 	"os"
@@ -58,7 +61,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/seed02617006/poe/bench/internal/loadkit"
 	"github.com/seed02617006/poe/filter"
+	"github.com/seed02617006/poe/internal/gosrv"
 	"github.com/seed02617006/poe/internal/testcert"
 	"github.com/seed02617006/poe/kernel"
 )
@@ -80,7 +85,6 @@ func main() {
 	pids := flag.String("pids", "", "client: comma-separated process IDs whose CPU time to report as the server's")
 	secs := flag.Float64("secs", 3, "client: seconds to run for")
 	life := flag.Float64("life", 300, "server: exit after this many seconds")
-	parallel := flag.Bool("parallel", false, "server-poe: run the kernel in Parallel mode (sessions on all cores)")
 	cpuprofile := flag.String("cpuprofile", "", "server: write a CPU profile to this file")
 	flag.Parse()
 	stopProfile := loadkit.StartCPUProfile("sslload", *cpuprofile)
@@ -90,7 +94,7 @@ func main() {
 	case "certs":
 		err = certs(*dir)
 	case "server-poe", "server-go", "server-memtls", "server-memtls1", "server-tcp":
-		err = serve(*mode, *addr, *crt, *key, *parallel, time.Duration(*life*float64(time.Second)))
+		err = serve(*mode, *addr, *crt, *key, time.Duration(*life*float64(time.Second)))
 	case "client":
 		var ps []int
 		ps, err = parsePids(*pids)
@@ -146,28 +150,16 @@ func certs(dir string) error {
 	return nil
 }
 
-// loopback splits addr and refuses anything but a loopback IP address,
-// so that the benchmark never listens or connects beyond this machine.
-func loopback(addr string) (*net.TCPAddr, error) {
-	ta, err := net.ResolveTCPAddr("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("-addr %q: %w", addr, err)
-	}
-	if ta.IP == nil || !ta.IP.IsLoopback() || ta.Port == 0 {
-		return nil, fmt.Errorf("-addr %q: want a loopback IP address and a port, such as 127.0.0.1:7000", addr)
-	}
-	return ta, nil
-}
-
 // serve runs one server until SIGINT, SIGTERM or the end of its life.
-func serve(mode, addr, crt, key string, parallel bool, life time.Duration) error {
-	ta, err := loopback(addr)
+func serve(mode, addr, crt, key string, life time.Duration) error {
+	ap, err := loadkit.Loopback("addr", addr)
 	if err != nil {
 		return err
 	}
+	ta := net.TCPAddrFromAddrPort(ap)
 	switch mode {
 	case "server-poe":
-		err = poeServer(ta, crt, key, parallel)
+		err = poeServer(ta, crt, key)
 	case "server-go":
 		err = goServer(ta, crt, key)
 	case "server-memtls":
@@ -185,18 +177,15 @@ func serve(mode, addr, crt, key string, parallel bool, life time.Duration) error
 }
 
 // poeServer is component/tcpserver with a filter.SSL prototype as
-// ClientFilter, echoing each plaintext record, on a kernel of its own:
-// POE's one handler at a time, or with parallel kernel.Parallel().
-func poeServer(ta *net.TCPAddr, crt, key string, parallel bool) error {
+// ClientFilter, echoing each plaintext record, on a kernel of its own. Its
+// mode follows POE_KERNEL (kernel.ModeEnv): POE's one handler at a time,
+// or with POE_KERNEL=parallel a Parallel kernel.
+func poeServer(ta *net.TCPAddr, crt, key string) error {
 	ssl, err := filter.NewSSL(filter.SSLOptions{Crt: crt, Key: key, CurvePreferences: curves})
 	if err != nil {
 		return err
 	}
-	var opts []kernel.Option
-	if parallel {
-		opts = append(opts, kernel.Parallel())
-	}
-	return loadkit.EchoServer("sslload", kernel.New(opts...), ta.IP, ta.Port, ssl)
+	return loadkit.EchoServer("sslload", kernel.New(), ta.AddrPort(), ssl)
 }
 
 // goServer is plain crypto/tls: a goroutine per connection echoing
@@ -210,7 +199,7 @@ func goServer(ta *net.TCPAddr, crt, key string) error {
 	if err != nil {
 		return err
 	}
-	loadkit.Serve(ln, echo)
+	gosrv.New(ln, echo)
 	return nil
 }
 
@@ -234,7 +223,7 @@ func memTLSServer(ta *net.TCPAddr, crt, key string, oneGoroutine bool) error {
 	if err != nil {
 		return err
 	}
-	loadkit.Serve(ln, func(c net.Conn) { memTLSEcho(c, cfg, oneGoroutine) })
+	gosrv.New(ln, func(c net.Conn) { memTLSEcho(c, cfg, oneGoroutine) })
 	return nil
 }
 
@@ -339,7 +328,7 @@ func tcpServer(ta *net.TCPAddr) error {
 	if err != nil {
 		return err
 	}
-	loadkit.Serve(ln, echo)
+	gosrv.New(ln, echo)
 	return nil
 }
 
@@ -371,10 +360,11 @@ type result struct {
 func (r *result) note(st tls.ConnectionState) { r.once.Do(func() { r.state = st }) }
 
 func client(addr, caFile, work string, conns int, d time.Duration, pids []int) error {
-	ta, err := loopback(addr)
+	ap, err := loadkit.Loopback("addr", addr)
 	if err != nil {
 		return err
 	}
+	ta := net.TCPAddrFromAddrPort(ap)
 	pem, err := os.ReadFile(caFile)
 	if err != nil {
 		return err
@@ -384,7 +374,7 @@ func client(addr, caFile, work string, conns int, d time.Duration, pids []int) e
 		return fmt.Errorf("%s: no PEM certificate", caFile)
 	}
 	cfg := &tls.Config{RootCAs: roots, ServerName: "localhost", CurvePreferences: curves}
-	if err := waitListening(ta, 10*time.Second); err != nil {
+	if err := loadkit.WaitListening(ap); err != nil {
 		return err
 	}
 	var r result
@@ -479,23 +469,6 @@ func versionName(v uint16) string {
 		return "TLS1.3"
 	}
 	return fmt.Sprintf("0x%04x", v)
-}
-
-// waitListening retries a plain connection until the server listens.
-func waitListening(ta *net.TCPAddr, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for {
-		c, err := net.DialTCP("tcp", nil, ta)
-		if err == nil {
-			c.SetLinger(0)
-			c.Close()
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%v did not listen within %v: %w", ta, limit, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // handshakes connects, handshakes, echoes one byte and resets, until

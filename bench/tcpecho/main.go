@@ -3,6 +3,7 @@
 // POE::Component::Server::TCP (bench/perl/tcp_echo_server.pl) alike.
 //
 //	tcpecho -mode server-poe -addr 127.0.0.1:7000   # component/tcpserver
+//	POE_KERNEL=parallel tcpecho -mode server-poe ... # the same, Parallel kernel
 //	tcpecho -mode server-go -addr 127.0.0.1:7001    # goroutine per connection
 //	tcpecho -mode server-hub -addr 127.0.0.1:7002   # readers and one handler goroutine
 //	tcpecho -mode server-hubs -addr 127.0.0.1:7003  # readers and a handler goroutine per core
@@ -10,12 +11,17 @@
 //	  rate=123456.7 lines=370370 secs=3.000 clients=50 window=4
 //	tcpecho -mode freeport                          # prints a free port
 //
-// The client opens its connections first (retrying while the server
-// starts), then each connection writes window lines in one write and
-// reads their echoes back, over and over, until secs have passed. It
+// The client waits for the server to listen and opens its connections;
+// then each connection writes window lines in one write and reads their
+// echoes back, over and over, until secs have passed. It
 // checks every echo and reports the lines echoed per second over all
 // connections. Its connections are reset at the end (SO_LINGER 0), so
 // that repeated runs leave no TIME_WAIT behind.
+//
+// server-poe pins no kernel mode: like every kernel.New, it follows the
+// environment variable POE_KERNEL (kernel.ModeEnv), POE's order unless it
+// is "parallel". bench/run.sh measures it both ways, unsetting POE_KERNEL
+// for the POE-order row.
 //
 // Servers bind only to loopback addresses and exit by themselves after
 // -life seconds, so that a server the script failed to kill goes away.
@@ -27,14 +33,16 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/seed02617006/poe/bench/internal/loadkit"
 	"net"
+	"net/netip"
 	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/seed02617006/poe/bench/internal/loadkit"
+	"github.com/seed02617006/poe/internal/gosrv"
 	"github.com/seed02617006/poe/kernel"
 )
 
@@ -67,34 +75,21 @@ func main() {
 	}
 }
 
-// loopback splits addr and refuses anything but a loopback IP address,
-// so that the benchmark never listens or connects beyond this machine.
-func loopback(addr string) (net.IP, int, error) {
-	ta, err := net.ResolveTCPAddr("tcp", addr)
-	if err != nil {
-		return nil, 0, fmt.Errorf("-addr %q: %w", addr, err)
-	}
-	if ta.IP == nil || !ta.IP.IsLoopback() || ta.Port == 0 {
-		return nil, 0, fmt.Errorf("-addr %q: want a loopback IP address and a port, such as 127.0.0.1:7000", addr)
-	}
-	return ta.IP, ta.Port, nil
-}
-
 // serve runs one echo server until SIGINT, SIGTERM or the end of its life.
 func serve(mode, addr string, life time.Duration) error {
-	ip, port, err := loopback(addr)
+	ap, err := loadkit.Loopback("addr", addr)
 	if err != nil {
 		return err
 	}
 	switch mode {
 	case "server-poe":
-		err = loadkit.EchoServer("tcpecho", kernel.New(), ip, port, nil)
+		err = loadkit.EchoServer("tcpecho", kernel.New(), ap, nil)
 	case "server-hub":
-		err = hubServer(ip, port, 1)
+		err = hubServer(ap, 1)
 	case "server-hubs":
-		err = hubServer(ip, port, runtime.GOMAXPROCS(0))
+		err = hubServer(ap, runtime.GOMAXPROCS(0))
 	default:
-		err = goServer(ip, port)
+		err = goServer(ap)
 	}
 	if err != nil {
 		return err
@@ -105,17 +100,16 @@ func serve(mode, addr string, life time.Duration) error {
 
 // goServer starts the baseline: a goroutine per connection reading lines
 // and writing them back, flushing when no more input is buffered.
-func goServer(ip net.IP, port int) error {
-	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: ip, Port: port})
+func goServer(ap netip.AddrPort) error {
+	ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(ap))
 	if err != nil {
 		return err
 	}
-	loadkit.Serve(ln, plainEcho)
+	gosrv.New(ln, plainEcho)
 	return nil
 }
 
 func plainEcho(c net.Conn) {
-	defer c.Close()
 	rd := bufio.NewReader(c)
 	w := bufio.NewWriter(c)
 	for {
@@ -144,8 +138,8 @@ func plainEcho(c net.Conn) {
 // the POE-order kernel does for a line echo, less the kernel, the wheel
 // and the filter. With hubs > 1 the connections are dealt round the hubs,
 // as Parallel mode deals sessions to its workers.
-func hubServer(ip net.IP, port, hubs int) error {
-	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: ip, Port: port})
+func hubServer(ap netip.AddrPort, hubs int) error {
+	ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(ap))
 	if err != nil {
 		return err
 	}
@@ -194,7 +188,7 @@ func hubServer(ip net.IP, port, hubs int) error {
 		go hub(queues[i])
 	}
 	var next atomic.Uint32
-	loadkit.Serve(ln, func(c net.Conn) {
+	gosrv.New(ln, func(c net.Conn) {
 		k := &conn{c: c}
 		reads := queues[int(next.Add(1))%hubs]
 		for {
@@ -210,26 +204,10 @@ func hubServer(ip net.IP, port, hubs int) error {
 	return nil
 }
 
-// dialPatience bounds how long the client waits for a server to start.
-const dialPatience = 15 * time.Second
-
-// dial connects to addr, retrying while the server is still starting.
-func dial(addr string, until time.Time) (*net.TCPConn, error) {
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			return c.(*net.TCPConn), nil
-		}
-		if time.Now().After(until) {
-			return nil, err
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // client measures the echo server at addr; see the command's doc.
 func client(addr string, clients, window int, secs time.Duration) error {
-	if _, _, err := loopback(addr); err != nil {
+	ap, err := loadkit.Loopback("addr", addr)
+	if err != nil {
 		return err
 	}
 	if clients < 1 || window < 1 || secs <= 0 {
@@ -242,11 +220,13 @@ func client(addr string, clients, window int, secs time.Duration) error {
 			c.Close()
 		}
 	}()
-	until := time.Now().Add(dialPatience)
+	if err := loadkit.WaitListening(ap); err != nil {
+		return err
+	}
 	for range clients {
-		c, err := dial(addr, until)
+		c, err := net.DialTCP("tcp", nil, net.TCPAddrFromAddrPort(ap))
 		if err != nil {
-			return fmt.Errorf("connect to %s: %w", addr, err)
+			return fmt.Errorf("connect to %s: %w", ap, err)
 		}
 		conns = append(conns, c)
 	}

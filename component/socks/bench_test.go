@@ -3,7 +3,6 @@ package socks
 import (
 	"errors"
 	"fmt"
-	"github.com/seed02617006/poe/internal/gosrv"
 	"io"
 	"net"
 	"net/netip"
@@ -17,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seed02617006/poe/internal/gosrv"
 	"github.com/seed02617006/poe/kernel"
 )
 
@@ -45,38 +45,15 @@ func benchServer(b *testing.B, opts Options) string {
 	return net.JoinHostPort("127.0.0.1", strconv.Itoa(srv.Port()))
 }
 
-// goRelay is the baseline: a SOCKS 4 CONNECT relay in plain Go, one
-// goroutine per direction, with half-close.
-type goRelay struct {
-	ln net.Listener
-	wg sync.WaitGroup
-}
-
+// startGoRelay starts the baseline: a SOCKS 4 CONNECT relay in plain Go,
+// one goroutine per direction, with half-close, until b ends.
 func startGoRelay(b *testing.B) string {
 	b.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	r := &goRelay{ln: ln}
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			r.wg.Add(1)
-			go func() { defer r.wg.Done(); r.serve(c.(*net.TCPConn)) }()
-		}
-	}()
-	b.Cleanup(func() { ln.Close(); r.wg.Wait() })
-	return ln.Addr().String()
+	return gosrv.Serve(b, func(c net.Conn) { goRelay(c.(*net.TCPConn)) }).Addr().String()
 }
 
-func (r *goRelay) serve(c *net.TCPConn) {
-	defer c.Close()
+// goRelay serves one client of the baseline; the server closes c.
+func goRelay(c *net.TCPConn) {
 	buf := make([]byte, 0, MaxRequestLen)
 	var req Request
 	var n int

@@ -17,10 +17,13 @@ import (
 
 // Flow control and limits of a connection.
 const (
-	// highMark and lowMark bound the output a wheel buffers: past
-	// highMark the other side's input is paused until lowMark, so a slow
-	// reader holds at most about highMark plus two read chunks of the fast
-	// side in memory per direction.
+	// highMark and lowMark are the wheels' output marks. Once a tunnel is
+	// up, each side forwards its input to the other's output and reads
+	// at most two reads ahead of what the other has written (doc.go):
+	// that, not the marks, bounds what a slow reader makes us hold. The
+	// marks pause input only for bytes put: what the client sent after
+	// its request, which pauses the client past highMark until the link
+	// drains to lowMark.
 	highMark = 256 << 10
 	lowMark  = 64 << 10
 	// maxEarly bounds what a client may send after its request before it
@@ -149,6 +152,11 @@ func (s *Server) clientInput(e *kernel.Event) any {
 	}
 	switch c.state {
 	case stRelay:
+		// Not reached while the tunnel forwards: relay enters stRelay
+		// and calls Forward in the same handler, Forward takes the
+		// filter's pending bytes, and from then on the wheel hands its
+		// input to the link without an InputEvent. Kept as the plain
+		// relay should Forward have failed, so no byte is dropped.
 		c.last = s.k.Now()
 		if c.link.Put(data) {
 			c.wheel.PauseInput()
@@ -241,6 +249,8 @@ func (s *Server) linkInput(e *kernel.Event) any {
 	if c == nil || c.state != stRelay {
 		return nil
 	}
+	// As in clientInput: not reached once the link forwards, which relay
+	// sets up before any of the link's input is dispatched.
 	c.last = s.k.Now()
 	if c.wheel.Put(data) {
 		c.link.PauseInput()

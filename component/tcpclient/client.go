@@ -195,10 +195,14 @@ func (c *Client) connected(e *kernel.Event) any {
 		handle = rw
 	}
 	o := wheel.ReadWriteOptions{
-		Handle:       handle,
-		InputEvent:   evInput,
-		ErrorEvent:   evError,
-		FlushedEvent: evFlush,
+		Handle:     handle,
+		InputEvent: evInput,
+		ErrorEvent: evError,
+	}
+	if c.cfg.ServerFlushed != nil {
+		// Otherwise the flush is heard only when a shutdown waits for
+		// it (shutdown): an event per flush saved.
+		o.FlushedEvent = evFlush
 	}
 	if c.cfg.Filter != nil {
 		o.Filter = c.cfg.Filter.Clone()
@@ -321,6 +325,9 @@ func (c *Client) shutdown(e *kernel.Event) any {
 	if conn, _ := h["connected"].(bool); conn {
 		h["connected"] = false
 		if w, ok := h["server"].(*wheel.ReadWrite); ok {
+			// FlushedEvent first, then the check: output that
+			// drains in between is reported.
+			_ = w.Event("FlushedEvent", evFlush)
 			if bad, _ := h["got_an_error"].(bool); bad || w.GetDriverOutOctets() == 0 {
 				h.Delete("server")
 				c.disconnected(e)

@@ -360,6 +360,74 @@ func TestShutdownFlushes(t *testing.T) {
 	}
 }
 
+// A shutdown with output still queued (a peer slow to read) closes once
+// it is written, whether or not ServerFlushed asks for flush events: the
+// wheel reports its flush to the shutdown in either case.
+func TestShutdownWaitsForQueuedOutput(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		onFlushed bool
+	}{
+		{"without ServerFlushed", false},
+		{"with ServerFlushed", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			// More than the loopback socket buffers hold: the rest
+			// stays queued in the wheel until the peer reads.
+			big := strings.Repeat("q", 16<<20)
+			got := make(chan int, 1)
+			go func() {
+				c, err := ln.Accept()
+				if err != nil {
+					got <- -1
+					return
+				}
+				defer c.Close()
+				time.Sleep(200 * time.Millisecond) // reads after the shutdown
+				c.SetReadDeadline(time.Now().Add(patience))
+				b, _ := io.ReadAll(c)
+				got <- len(b)
+			}()
+			k := kernel.New()
+			log := poetest.NewLog()
+			opts := tcpclient.Options{
+				Kernel:     k,
+				RemotePort: ln.Addr().(*net.TCPAddr).Port,
+				Filter:     filter.NewStream(),
+				Connected: func(e *kernel.Event) any {
+					put(e, big)
+					e.Kernel.Yield("shutdown")
+					return nil
+				},
+				ServerInput:  func(e *kernel.Event) any { return nil },
+				Disconnected: func(e *kernel.Event) any { log.Add("disconnected"); return nil },
+			}
+			if tc.onFlushed {
+				opts.ServerFlushed = func(e *kernel.Event) any { log.Add("flushed"); return nil }
+			}
+			if _, err := tcpclient.New(opts); err != nil {
+				t.Fatal(err)
+			}
+			run(t, k, log)
+			if n := <-got; n != len(big) {
+				t.Errorf("server read %d bytes, want %d", n, len(big))
+			}
+			want := []string{"disconnected"}
+			if tc.onFlushed {
+				want = []string{"flushed", "disconnected"}
+			}
+			if got := log.All(); !slices.Equal(got, want) {
+				t.Errorf("events = %q, want %q", got, want)
+			}
+		})
+	}
+}
+
 // The filter prototype is cloned for each connection: a partial line of
 // the first connection does not leak into the second.
 func TestFilterClonedPerConnection(t *testing.T) {

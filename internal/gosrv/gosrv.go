@@ -15,12 +15,19 @@ type Server struct {
 }
 
 // Start listens on a free port of 127.0.0.1 and serves each connection
-// with handle, closing it when handle returns.
+// with handle, closing it when handle returns: New on a fresh listener.
 func Start(handle func(net.Conn)) (*Server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
+	return New(ln, handle), nil
+}
+
+// New accepts connections on ln until the server is closed (or ln fails),
+// and serves each on a goroutine of its own with handle, closing it when
+// handle returns. The server owns ln.
+func New(ln net.Listener, handle func(net.Conn)) *Server {
 	s := &Server{ln: ln}
 	s.wg.Add(1)
 	go func() {
@@ -38,7 +45,7 @@ func Start(handle func(net.Conn)) (*Server, error) {
 			}()
 		}
 	}()
-	return s, nil
+	return s
 }
 
 // Serve is Start for a test or benchmark: it fails tb when it cannot

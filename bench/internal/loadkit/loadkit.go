@@ -1,5 +1,6 @@
 // Package loadkit holds what the benchmark programs under bench/ share:
-// a CPU profile of a server's life, a free port for the scripts, and the
+// a CPU profile of a server's life, a free port for the scripts, loopback
+// address checks, waiting for a server to listen, and the
 // component/tcpserver echo server each of them measures.
 package loadkit
 
@@ -7,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -49,15 +51,49 @@ func PrintFreePort() error {
 	return nil
 }
 
+// Loopback parses addr, the value of the flag -flagName, and refuses
+// anything but a loopback IP address with a port, so that a benchmark
+// never listens or connects beyond this machine. Host names are refused
+// too: nothing is resolved.
+func Loopback(flagName, addr string) (netip.AddrPort, error) {
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil || !ap.Addr().IsLoopback() || ap.Port() == 0 {
+		return netip.AddrPort{}, fmt.Errorf("-%s %q: want a loopback IP address and a port, such as 127.0.0.1:7000", flagName, addr)
+	}
+	return ap, nil
+}
+
+// DialPatience bounds how long WaitListening waits for a server that is
+// still starting.
+const DialPatience = 15 * time.Second
+
+// WaitListening connects to ap until something accepts there, retrying
+// for up to DialPatience while the server starts. The connection it makes
+// is reset on close, leaving no TIME_WAIT behind.
+func WaitListening(ap netip.AddrPort) error {
+	until := time.Now().Add(DialPatience)
+	for {
+		c, err := net.DialTimeout("tcp", ap.String(), time.Second)
+		if err == nil {
+			_ = c.(*net.TCPConn).SetLinger(0)
+			return c.Close()
+		}
+		if time.Now().After(until) {
+			return fmt.Errorf("%v did not listen within %v: %w", ap, DialPatience, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // EchoServer starts a component/tcpserver on k that echoes each record its
 // connections read, through the prototype filter f when f is not nil (a
 // Line filter otherwise, tcpserver's default). k runs until the process
-// exits. It returns an error when the server does not listen on ip:port.
-func EchoServer(prog string, k *kernel.Kernel, ip net.IP, port int, f filter.Filter) error {
+// exits. It returns an error when the server does not listen on ap.
+func EchoServer(prog string, k *kernel.Kernel, ap netip.AddrPort, f filter.Filter) error {
 	srv, err := tcpserver.New(tcpserver.Options{
 		Kernel:       k,
-		Port:         port,
-		Address:      ip.String(),
+		Port:         int(ap.Port()),
+		Address:      ap.Addr().String(),
 		ClientFilter: f,
 		ClientInput: func(e *kernel.Event) any {
 			e.Heap["client"].(*wheel.ReadWrite).Put(e.Args[0])
@@ -84,7 +120,7 @@ func EchoServer(prog string, k *kernel.Kernel, ip net.IP, port int, f filter.Fil
 	case <-time.After(100 * time.Millisecond):
 	}
 	if srv.Port() == 0 {
-		return fmt.Errorf("tcpserver did not listen on %s:%d", ip, port)
+		return fmt.Errorf("tcpserver did not listen on %s", ap)
 	}
 	return nil
 }
@@ -100,22 +136,4 @@ func Hold(prog, mode string, life time.Duration) {
 	case <-time.After(life):
 		fmt.Fprintf(os.Stderr, "%s: %s stopping after its -life of %v\n", prog, mode, life)
 	}
-}
-
-// Serve accepts connections on ln until it is closed, and serves each on a
-// goroutine of its own with handle, closing it when handle returns: the
-// plain Go baselines' goroutine per connection.
-func Serve(ln net.Listener, handle func(net.Conn)) {
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				handle(c)
-			}()
-		}
-	}()
 }

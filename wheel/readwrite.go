@@ -763,10 +763,6 @@ func (w *ReadWrite) flushInline() {
 
 		w.mu.Lock()
 		w.wbusy = false
-		if w.orphan.rel != nil || w.orphan.p != nil {
-			w.releaseOrphanLocked()
-			break
-		}
 		l, f := w.wroteLocked(n)
 		low, flushed = low || l, f
 		if n < size {
@@ -891,6 +887,11 @@ func (w *ReadWrite) writeLoop() {
 // dropQueueLocked discards the output queue, giving forwarded reads
 // back. mu must be held.
 func (w *ReadWrite) dropQueueLocked() {
+	if !w.wbusy {
+		// A write that was busy when the queue was last dropped has
+		// ended (and failed: see writeLoop): its chunk goes too.
+		w.releaseOrphanLocked()
+	}
 	start := w.qh
 	if w.wbusy && start < len(w.q) {
 		// Another goroutine is writing the head (a forwarding reader
@@ -908,7 +909,7 @@ func (w *ReadWrite) dropQueueLocked() {
 }
 
 // releaseOrphanLocked gives back the chunk a write was busy with when
-// the queue was dropped. mu must be held.
+// the queue was dropped, if there is one. mu must be held.
 func (w *ReadWrite) releaseOrphanLocked() {
 	if w.orphan.p != nil {
 		w.orphan.p.close()
@@ -938,8 +939,16 @@ func (w *ReadWrite) peekBatch(batch [][]byte) [][]byte {
 
 // wroteLocked takes n written bytes off the head of the queue and says
 // whether the buffer has drained to LowMark, and whether it is empty and
-// FlushedEvent is wanted. mu must be held.
+// FlushedEvent is wanted. Both writers (flushInline and writeLoop) call it
+// when their write ends. When the queue was dropped meanwhile (Close does
+// not wait for a writer blocked on a handle it cannot interrupt), the
+// bytes were the dropped chunk's: it is given back and nothing is counted.
+// mu must be held.
 func (w *ReadWrite) wroteLocked(n int) (low, flushed bool) {
+	if w.orphan.b != nil || w.orphan.p != nil || w.orphan.rel != nil {
+		w.releaseOrphanLocked()
+		return false, false
+	}
 	if n <= 0 {
 		return false, false
 	}

@@ -153,7 +153,9 @@ func TestReadWriteEvent(t *testing.T) {
 // TestReadWriteBusyKernel echoes while another session keeps the kernel
 // busy (each of its events takes a millisecond), so that reads wait in
 // the kernel's queue and the replies are left to the writer goroutine:
-// every echo still arrives, once and in order.
+// the writer takes over (the echoes are too small to fill the socket,
+// so the session would otherwise write them all itself), and every echo
+// still arrives, once and in order.
 func TestReadWriteBusyKernel(t *testing.T) {
 	const lines = 200
 	server, client := tcpPair(t)
@@ -171,8 +173,10 @@ func TestReadWriteBusyKernel(t *testing.T) {
 	}}); err != nil {
 		t.Fatal(err)
 	}
+	var w *wheel.ReadWrite // read once the kernel has stopped
 	r.rwServer(server, wheel.ReadWriteOptions{}, kernel.States{"got_input": func(e *kernel.Event) any {
-		rw(e).Put(e.Args[0])
+		w = rw(e)
+		w.Put(e.Args[0])
 		return nil
 	}})
 	go func() {
@@ -192,6 +196,9 @@ func TestReadWriteBusyKernel(t *testing.T) {
 	}
 	client.Close()
 	r.wait()
+	if !wheel.WriterStarted(w) {
+		t.Errorf("WriterStarted = false, want true: the writer goroutine did not take over from the busy kernel")
+	}
 }
 
 // blockedWriter is an output handle Close cannot interrupt, as a terminal:

@@ -30,3 +30,11 @@ func HoldsOrphan(w *ReadWrite) bool {
 	defer w.mu.Unlock()
 	return w.orphan.b != nil || w.orphan.p != nil || w.orphan.rel != nil
 }
+
+// WriterStarted reports whether the wheel has started its writer
+// goroutine, which a session that writes everything itself never needs.
+func WriterStarted(w *ReadWrite) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.wrun
+}

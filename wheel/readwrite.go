@@ -165,6 +165,7 @@ type ReadWrite struct {
 	inF, outF   filter.Filter
 	inSender    filter.Sender // inF as a Sender, or nil
 	outSender   filter.Sender
+	outAppender filter.Appender // outF as an Appender, or nil
 	draining    bool
 	dirty       bool // in the session's flush list
 	flushPosted bool // flushNote is queued
@@ -344,6 +345,7 @@ func NewReadWrite(k *kernel.Kernel, opts ReadWriteOptions) (*ReadWrite, error) {
 	w.flushNote = rwNotice{w: w, kind: rwFlush}
 	w.inSender, _ = w.inF.(filter.Sender)
 	w.outSender, _ = w.outF.(filter.Sender)
+	w.outAppender, _ = w.outF.(filter.Appender)
 	if err := w.o.hold(w); err != nil {
 		return nil, err
 	}
@@ -674,9 +676,9 @@ func (w *ReadWrite) Put(records ...any) bool {
 	recs := append(w.recs[:0], records...)
 	var chunks [][]byte
 	var err error
-	ap, reuse := w.outF.(filter.Appender)
+	reuse := w.outAppender != nil
 	if reuse {
-		chunks, err = ap.AppendPut(w.chunks[:0], recs)
+		chunks, err = w.outAppender.AppendPut(w.chunks[:0], recs)
 	} else {
 		chunks, err = w.outF.Put(recs)
 	}
@@ -1130,6 +1132,7 @@ func (w *ReadWrite) SetOutputFilter(f filter.Filter) {
 	}
 	w.outF = f
 	w.outSender, _ = f.(filter.Sender)
+	w.outAppender, _ = f.(filter.Appender)
 	w.takeOutput(w.outSender)
 }
 

@@ -251,10 +251,15 @@ func TestReadWriteCloseBlockedWriter(t *testing.T) {
 						t.Fatalf("NewReadWrite: %v", err)
 					}
 					w.Put("hello")
+					// The flush comes first, then close.
+					e.Kernel.Yield("close")
+					return nil
+				},
+				"close": func(e *kernel.Event) any {
 					select {
 					case <-bw.started:
 					case <-time.After(patience):
-						t.Fatal("the writer did not start writing")
+						t.Error("the writer did not start writing")
 					}
 					w.Close()
 					return nil

@@ -744,12 +744,9 @@ func (w *ReadWrite) highLocked() bool {
 // record, as POE flushes once its handlers return to the select loop.
 // Put by any other handler, they go out in a notice of their own, so all
 // that handler puts is written at once too. Without a socket to write
-// to directly, the writer goroutine does the writing.
+// to directly, the flush wakes the writer goroutine, once for all of it
+// (see flushInline).
 func (w *ReadWrite) kick() {
-	if w.raw == nil {
-		w.wakeWriter()
-		return
-	}
 	st := w.o.io
 	if !w.dirty {
 		w.dirty = true

@@ -1,6 +1,7 @@
 package filter
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
@@ -625,16 +626,9 @@ func (s *SSL) GetOneStart(chunks [][]byte) {
 		s.pending, s.pendingLen = nil, 0
 		return
 	}
-	s.pending = append(s.pending, bytesJoin(chunks, total))
+	// A copy, even of one chunk: the caller may reuse its buffers.
+	s.pending = append(s.pending, bytes.Join(chunks, nil))
 	s.pendingLen += total
-}
-
-func bytesJoin(chunks [][]byte, total int) []byte {
-	buf := make([]byte, 0, total)
-	for _, c := range chunks {
-		buf = append(buf, c...)
-	}
-	return buf
 }
 
 // GetOne returns the plaintext of the next TLS record as a one-element

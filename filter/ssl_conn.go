@@ -70,9 +70,8 @@ type sslEngine struct {
 	outHint int // bytes Put is about to write, to size shared buffers
 
 	running   bool // the handshake coroutine has not returned
-	direct    bool // the handshake succeeded: reads no longer wait
 	exited    bool // the connection ended: handshake failure, error, EOF
-	hsDone    bool
+	hsDone    bool // the handshake succeeded: reads no longer wait
 	hsFailed  bool
 	err       error    // why the connection ended (io.EOF: close_notify)
 	plain     [][]byte // plain[plainHead:]: records not yet returned by GetOne
@@ -111,7 +110,7 @@ func (e *sslEngine) run(yield func(struct{}) bool) {
 		e.err, e.hsFailed, e.exited = err, true, true
 		return
 	}
-	e.hsDone, e.direct, e.state = true, true, st
+	e.hsDone, e.state = true, st
 }
 
 // sslBuf is a pooled buffer.
@@ -204,7 +203,7 @@ func (e *sslEngine) decrypt() {
 	}()
 	for {
 		e.mu.Lock()
-		more := e.direct && !e.exited && !e.closed && e.deliverableLocked() > 0
+		more := e.hsDone && !e.exited && !e.closed && e.deliverableLocked() > 0
 		e.mu.Unlock()
 		if !more {
 			return
@@ -337,7 +336,7 @@ func (m sslMemConn) Read(p []byte) (int, error) {
 			e.unit -= k
 			return k, nil
 		}
-		if e.direct {
+		if e.hsDone {
 			return 0, errSSLWouldBlock
 		}
 		// The handshake wants input: back to the filter's caller until

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -152,7 +153,9 @@ func TestReadWriteEvent(t *testing.T) {
 // TestReadWriteBusyKernel echoes while another session keeps the kernel
 // busy (each of its events takes a millisecond), so that reads wait in
 // the kernel's queue and the replies are left to the writer goroutine:
-// every echo still arrives, once and in order.
+// the writer takes over (the echoes are too small to fill the socket,
+// so the session would otherwise write them all itself), and every echo
+// still arrives, once and in order.
 func TestReadWriteBusyKernel(t *testing.T) {
 	const lines = 200
 	server, client := tcpPair(t)
@@ -170,8 +173,10 @@ func TestReadWriteBusyKernel(t *testing.T) {
 	}}); err != nil {
 		t.Fatal(err)
 	}
+	var w *wheel.ReadWrite // read once the kernel has stopped
 	r.rwServer(server, wheel.ReadWriteOptions{}, kernel.States{"got_input": func(e *kernel.Event) any {
-		rw(e).Put(e.Args[0])
+		w = rw(e)
+		w.Put(e.Args[0])
 		return nil
 	}})
 	go func() {
@@ -191,4 +196,87 @@ func TestReadWriteBusyKernel(t *testing.T) {
 	}
 	client.Close()
 	r.wait()
+	if !wheel.WriterStarted(w) {
+		t.Errorf("WriterStarted = false, want true: the writer goroutine did not take over from the busy kernel")
+	}
+}
+
+// blockedWriter is an output handle Close cannot interrupt, as a terminal:
+// it refuses write deadlines, and each Write blocks until release is
+// closed, then returns n and err.
+type blockedWriter struct {
+	started chan struct{} // closed when the first Write begins
+	release chan struct{}
+	n       int
+	err     error
+	once    bool
+}
+
+func (b *blockedWriter) Write(p []byte) (int, error) {
+	if !b.once {
+		b.once = true
+		close(b.started)
+	}
+	<-b.release
+	return min(b.n, len(p)), b.err
+}
+
+func (b *blockedWriter) SetWriteDeadline(time.Time) error { return os.ErrNoDeadline }
+
+// TestReadWriteCloseBlockedWriter closes a wheel while its writer
+// goroutine is blocked in a write Close cannot interrupt, so Close drops
+// the queue without waiting for it. When the write then ends, whether
+// it wrote or failed, the writer gives back the chunk it was writing and
+// counts nothing against the dropped queue.
+func TestReadWriteCloseBlockedWriter(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		n    int
+		err  error
+	}{
+		{"wrote", 5, nil},
+		{"failed", 0, io.ErrClosedPipe},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			bw := &blockedWriter{started: make(chan struct{}), release: make(chan struct{}), n: c.n, err: c.err}
+			var w *wheel.ReadWrite
+			r := newRig(t)
+			r.run(kernel.States{
+				"_start": func(e *kernel.Event) any {
+					var err error
+					w, err = wheel.NewReadWrite(e.Kernel, wheel.ReadWriteOptions{
+						InputHandle: strings.NewReader(""), OutputHandle: bw,
+					})
+					if err != nil {
+						t.Fatalf("NewReadWrite: %v", err)
+					}
+					w.Put("hello")
+					// The flush comes first, then close.
+					e.Kernel.Yield("close")
+					return nil
+				},
+				"close": func(e *kernel.Event) any {
+					select {
+					case <-bw.started:
+					case <-time.After(patience):
+						t.Error("the writer did not start writing")
+					}
+					w.Close()
+					return nil
+				},
+			})
+			r.wait()
+			close(bw.release)
+			wheel.WaitWriter(w)
+			if got := w.GetDriverOutOctets(); got != 0 {
+				t.Errorf("GetDriverOutOctets() after the write = %d, want 0", got)
+			}
+			if got := w.GetDriverOutMessages(); got != 0 {
+				t.Errorf("GetDriverOutMessages() after the write = %d, want 0", got)
+			}
+			if wheel.HoldsOrphan(w) {
+				t.Errorf("the wheel still holds the chunk its writer was writing, want it given back")
+			}
+		})
+	}
 }

@@ -165,6 +165,7 @@ type ReadWrite struct {
 	inF, outF   filter.Filter
 	inSender    filter.Sender // inF as a Sender, or nil
 	outSender   filter.Sender
+	outAppender filter.Appender // outF as an Appender, or nil
 	draining    bool
 	dirty       bool // in the session's flush list
 	flushPosted bool // flushNote is queued
@@ -221,7 +222,7 @@ type ReadWrite struct {
 }
 
 // outChunk is a chunk of output: bytes b, or, forwarded between sockets,
-// pn bytes waiting in pipe p (see pushPipe). A chunk forwarded from
+// pn bytes waiting in pipe p (see spliceIn). A chunk forwarded from
 // another wheel's input (see Forward) carries the read it came from,
 // given back once written.
 type outChunk struct {
@@ -237,6 +238,16 @@ func (c *outChunk) size() int {
 		return c.pn
 	}
 	return len(c.b)
+}
+
+// discard drops a chunk that will not be written: its pipe, which still
+// holds bytes, is closed (it is not for the pool), and a forwarded read
+// is given back.
+func (c *outChunk) discard() {
+	if c.p != nil {
+		c.p.close()
+	}
+	c.rel.release()
 }
 
 // rwChunk is one read: the reader fills buf[:n] and posts the chunk; the
@@ -257,6 +268,10 @@ var epoch = time.Now()
 func monotime() int64 { return int64(time.Since(epoch)) }
 
 func (c *rwChunk) deliver() { c.w.gotChunk(c) }
+
+// out is the chunk as output forwarded to another wheel, which gives it
+// back once written (see forward).
+func (c *rwChunk) out() outChunk { return outChunk{b: (*c.buf)[:c.n], rel: c} }
 
 // release gives a forwarded read back once written or dropped: the
 // buffer to its pool, the chunk to its reader (whose free channel always
@@ -330,6 +345,7 @@ func NewReadWrite(k *kernel.Kernel, opts ReadWriteOptions) (*ReadWrite, error) {
 	w.flushNote = rwNotice{w: w, kind: rwFlush}
 	w.inSender, _ = w.inF.(filter.Sender)
 	w.outSender, _ = w.outF.(filter.Sender)
+	w.outAppender, _ = w.outF.(filter.Appender)
 	if err := w.o.hold(w); err != nil {
 		return nil, err
 	}
@@ -378,16 +394,18 @@ func (w *ReadWrite) readLoop() {
 		}
 		if dst := w.fwd.Load(); spliceOK && c.size == maxForward && dst != nil && dst.raw != nil && w.rawIn != nil && w.posted.Load() == 0 {
 			// Forwarding a stream that fills its reads, between two
-			// sockets: splice (see pushPipe). Small messages are
-			// cheaper read and written; a small splice goes back to
-			// that.
+			// sockets: splice, so the bytes are moved on, never
+			// copied. Small messages are cheaper read and written; a
+			// small splice goes back to that.
 			if p, n, err, ok := w.spliceIn(); ok {
 				if n < minChunk {
 					c.size = minChunk
 				}
 				if n > 0 {
 					w.fwdOctets.Add(int64(n))
-					dst.pushPipe(p, n, c)
+					// c stands for the pipe in the
+					// read-ahead until it is written.
+					dst.forward(outChunk{p: p, pn: n, rel: c})
 				} else {
 					w.free <- c
 				}
@@ -408,7 +426,7 @@ func (w *ReadWrite) readLoop() {
 				// Forwarding, and nothing read earlier still
 				// waits for the session: straight to dst.
 				w.fwdOctets.Add(int64(n))
-				dst.forward(c)
+				dst.forward(c.out())
 			} else {
 				w.posted.Add(1)
 				c.at = monotime()
@@ -492,7 +510,7 @@ func (w *ReadWrite) gotChunk(c *rwChunk) {
 	}
 	if dst := w.fwd.Load(); dst != nil {
 		w.fwdOctets.Add(int64(c.n))
-		dst.forward(c)
+		dst.forward(c.out())
 		return
 	}
 	if monotime()-c.at > offloadLag {
@@ -658,9 +676,9 @@ func (w *ReadWrite) Put(records ...any) bool {
 	recs := append(w.recs[:0], records...)
 	var chunks [][]byte
 	var err error
-	ap, reuse := w.outF.(filter.Appender)
+	reuse := w.outAppender != nil
 	if reuse {
-		chunks, err = ap.AppendPut(w.chunks[:0], recs)
+		chunks, err = w.outAppender.AppendPut(w.chunks[:0], recs)
 	} else {
 		chunks, err = w.outF.Put(recs)
 	}
@@ -687,11 +705,28 @@ func (w *ReadWrite) enqueue(chunks [][]byte) bool {
 	}
 	for _, c := range chunks {
 		if len(c) > 0 {
-			w.q = append(w.q, outChunk{b: c})
-			w.octets += len(c)
-			w.msgs++
+			w.queueLocked(outChunk{b: c})
 		}
 	}
+	above := w.highLocked()
+	w.mu.Unlock()
+	w.kick()
+	return above
+}
+
+// queueLocked appends a chunk to the output queue, counts it, and posts
+// HighEvent's notice if the buffer has reached HighMark. mu must be held.
+func (w *ReadWrite) queueLocked(oc outChunk) {
+	w.q = append(w.q, oc)
+	w.octets += oc.size()
+	w.msgs++
+	w.highLocked()
+}
+
+// highLocked says whether HighMark is set and the buffered output has
+// reached it, and, the first time, posts HighEvent's notice. mu must be
+// held.
+func (w *ReadWrite) highLocked() bool {
 	above := w.highMk > 0 && w.octets >= w.highMk
 	if above && !w.high {
 		w.high = true
@@ -701,8 +736,6 @@ func (w *ReadWrite) enqueue(chunks [][]byte) bool {
 		// deadlock.
 		_ = w.o.post(&rwNotice{w: w, kind: rwHigh})
 	}
-	w.mu.Unlock()
-	w.kick()
 	return above
 }
 
@@ -711,12 +744,9 @@ func (w *ReadWrite) enqueue(chunks [][]byte) bool {
 // record, as POE flushes once its handlers return to the select loop.
 // Put by any other handler, they go out in a notice of their own, so all
 // that handler puts is written at once too. Without a socket to write
-// to directly, the writer goroutine does the writing.
+// to directly, the flush wakes the writer goroutine, once for all of it
+// (see flushInline).
 func (w *ReadWrite) kick() {
-	if w.raw == nil {
-		w.wakeWriter()
-		return
-	}
 	st := w.o.io
 	if !w.dirty {
 		w.dirty = true
@@ -763,10 +793,6 @@ func (w *ReadWrite) flushInline() {
 
 		w.mu.Lock()
 		w.wbusy = false
-		if w.orphan.rel != nil || w.orphan.p != nil {
-			w.releaseOrphanLocked()
-			break
-		}
 		l, f := w.wroteLocked(n)
 		low, flushed = low || l, f
 		if n < size {
@@ -891,6 +917,11 @@ func (w *ReadWrite) writeLoop() {
 // dropQueueLocked discards the output queue, giving forwarded reads
 // back. mu must be held.
 func (w *ReadWrite) dropQueueLocked() {
+	if !w.wbusy {
+		// A write that was busy when the queue was last dropped has
+		// ended (and failed: see writeLoop): its chunk goes too.
+		w.releaseOrphanLocked()
+	}
 	start := w.qh
 	if w.wbusy && start < len(w.q) {
 		// Another goroutine is writing the head (a forwarding reader
@@ -899,21 +930,15 @@ func (w *ReadWrite) dropQueueLocked() {
 		start++
 	}
 	for _, c := range w.q[start:] {
-		if c.p != nil {
-			c.p.close() // it holds bytes: not for the pool
-		}
-		c.rel.release()
+		c.discard()
 	}
 	w.q, w.qh, w.octets, w.msgs = nil, 0, 0, 0
 }
 
 // releaseOrphanLocked gives back the chunk a write was busy with when
-// the queue was dropped. mu must be held.
+// the queue was dropped, if there is one. mu must be held.
 func (w *ReadWrite) releaseOrphanLocked() {
-	if w.orphan.p != nil {
-		w.orphan.p.close()
-	}
-	w.orphan.rel.release()
+	w.orphan.discard()
 	w.orphan = outChunk{}
 }
 
@@ -938,8 +963,16 @@ func (w *ReadWrite) peekBatch(batch [][]byte) [][]byte {
 
 // wroteLocked takes n written bytes off the head of the queue and says
 // whether the buffer has drained to LowMark, and whether it is empty and
-// FlushedEvent is wanted. mu must be held.
+// FlushedEvent is wanted. Both writers (flushInline and writeLoop) call it
+// when their write ends. When the queue was dropped meanwhile (Close does
+// not wait for a writer blocked on a handle it cannot interrupt), the
+// bytes were the dropped chunk's: it is given back and nothing is counted.
+// mu must be held.
 func (w *ReadWrite) wroteLocked(n int) (low, flushed bool) {
+	if w.orphan.b != nil || w.orphan.p != nil || w.orphan.rel != nil {
+		w.releaseOrphanLocked()
+		return false, false
+	}
 	if n <= 0 {
 		return false, false
 	}
@@ -1001,23 +1034,18 @@ func sameHandle(in io.Reader, out io.Writer) bool {
 	return ok && x == in
 }
 
-// forward queues a chunk read by another wheel (see Forward) and writes
-// what the socket takes at once. Any goroutine may call it. Output that
-// is shut down or failed drops the chunk.
-func (w *ReadWrite) forward(c *rwChunk) {
+// forward queues a chunk another wheel's reader forwards (see Forward):
+// bytes it read, or, spliced, bytes waiting in a pipe (see spliceIn). It
+// writes what the socket takes at once. Any goroutine may call it.
+// Output that is closed, shut down or failed drops the chunk.
+func (w *ReadWrite) forward(oc outChunk) {
 	w.mu.Lock()
 	if w.closed.Load() || w.shutOut || w.wfailed {
 		w.mu.Unlock()
-		c.release()
+		oc.discard()
 		return
 	}
-	w.q = append(w.q, outChunk{b: (*c.buf)[:c.n], rel: c})
-	w.octets += c.n
-	w.msgs++
-	if w.highMk > 0 && w.octets >= w.highMk && !w.high {
-		w.high = true
-		_ = w.o.post(&rwNotice{w: w, kind: rwHigh})
-	}
+	w.queueLocked(oc)
 	w.mu.Unlock()
 	w.flushInline()
 }
@@ -1101,6 +1129,7 @@ func (w *ReadWrite) SetOutputFilter(f filter.Filter) {
 	}
 	w.outF = f
 	w.outSender, _ = f.(filter.Sender)
+	w.outAppender, _ = f.(filter.Appender)
 	w.takeOutput(w.outSender)
 }
 

@@ -927,3 +927,56 @@ func TestStuckFilterErrorReportedOnce(t *testing.T) {
 		t.Errorf("a stuck filter's error was reported %d times (%v), want once", len(errorsSeen), errorsSeen)
 	}
 }
+
+// TestReadWriteSetOutputFilter changes the output filter between two
+// Puts, between filters that do and do not encode in place (Appender):
+// each record is encoded by the filter set when it was put.
+func TestReadWriteSetOutputFilter(t *testing.T) {
+	line := func() filter.Filter { return filter.NewLine() }
+	block := func() filter.Filter { return filter.NewBlock() }
+	stream := func() filter.Filter { return filter.NewStream() }
+	for _, tc := range []struct {
+		name        string
+		first, next func() filter.Filter
+	}{
+		{"line to block", line, block},
+		{"block to line", block, line},
+		{"line to stream", line, stream},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var want []byte
+			for _, c := range []struct {
+				f   filter.Filter
+				rec string
+			}{{tc.first(), "one"}, {tc.next(), "two"}} {
+				chunks, err := c.f.Put([]any{c.rec})
+				if err != nil {
+					t.Fatalf("Put(%q): %v", c.rec, err)
+				}
+				want = append(want, bytes.Join(chunks, nil)...)
+			}
+			server, client := tcpPair(t)
+			deadline(client)
+			r := newRig(t)
+			r.rwServer(server, wheel.ReadWriteOptions{InputFilter: filter.NewLine(), OutputFilter: tc.first()}, kernel.States{
+				"got_input": func(e *kernel.Event) any {
+					w := rw(e)
+					w.Put("one")
+					w.SetOutputFilter(tc.next())
+					w.Put("two")
+					w.ShutdownOutput()
+					return nil
+				},
+			})
+			if _, err := io.WriteString(client, "go\n"); err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(client)
+			if err != nil || !bytes.Equal(got, want) {
+				t.Errorf("output = %q, %v; want %q", got, err, want)
+			}
+			client.Close()
+			r.wait()
+		})
+	}
+}

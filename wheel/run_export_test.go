@@ -17,3 +17,24 @@ func RunBytesRead(w *Run, handle string) int64 {
 	}
 	return o.read.Load()
 }
+
+// WaitWriter waits until the wheel's writer goroutine, if it was started,
+// has ended: Close does not wait for one blocked on a handle it cannot
+// interrupt.
+func WaitWriter(w *ReadWrite) { w.wwg.Wait() }
+
+// HoldsOrphan reports whether the wheel still holds the chunk a write was
+// busy with when Close dropped the queue.
+func HoldsOrphan(w *ReadWrite) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.orphan.b != nil || w.orphan.p != nil || w.orphan.rel != nil
+}
+
+// WriterStarted reports whether the wheel has started its writer
+// goroutine, which a session that writes everything itself never needs.
+func WriterStarted(w *ReadWrite) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.wrun
+}

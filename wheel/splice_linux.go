@@ -114,30 +114,6 @@ func (p *pipe) close() {
 	syscall.Close(p.w)
 }
 
-// pushPipe queues n bytes waiting in p (read by another wheel, on any
-// goroutine) on w's output, and writes what the socket takes at once:
-// spliced on, never copied. c, the reader's chunk, stands for the pipe
-// in the reader's read-ahead until it is written. Output that is shut
-// down or failed drops it.
-func (w *ReadWrite) pushPipe(p *pipe, n int, c *rwChunk) {
-	w.mu.Lock()
-	if w.closed.Load() || w.shutOut || w.wfailed {
-		w.mu.Unlock()
-		p.close()
-		c.release()
-		return
-	}
-	w.q = append(w.q, outChunk{p: p, pn: n, rel: c})
-	w.octets += n
-	w.msgs++
-	if w.highMk > 0 && w.octets >= w.highMk && !w.high {
-		w.high = true
-		_ = w.o.post(&rwNotice{w: w, kind: rwHigh})
-	}
-	w.mu.Unlock()
-	w.flushInline()
-}
-
 // spliceOut moves up to n bytes from p to the socket rc. Without wait it
 // moves what the socket takes now; with wait it waits for the socket
 // until all n are moved or it fails. It runs under the wheel's wbusy, so

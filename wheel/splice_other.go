@@ -19,6 +19,4 @@ var pipePool sync.Pool
 
 func (w *ReadWrite) spliceIn() (*pipe, int, error, bool) { return nil, 0, nil, false }
 
-func (w *ReadWrite) pushPipe(*pipe, int, *rwChunk) {}
-
 func spliceOut(syscall.RawConn, *pipe, int, bool, *rawScratch) (int, error) { return 0, nil }

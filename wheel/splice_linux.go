@@ -11,10 +11,10 @@ import (
 
 // Forwarding between two sockets moves the bytes with splice(2), through
 // a pipe, without copying them into the process, as Go's io.Copy between
-// TCP connections does. What the destination does not take at once is
-// copied out of the pipe into a read buffer and queued, so the reader
-// never waits for the destination, and the pipe goes back to its pool:
-// an idle tunnel holds no pipe.
+// TCP connections does. What the destination does not take at once stays
+// in the pipe, which is queued on the destination as an output chunk, so
+// the reader never waits for the destination; the pipe goes back to its
+// pool once its bytes are written: an idle tunnel holds no pipe.
 
 const (
 	spliceMove     = 0x1 // SPLICE_F_MOVE

@@ -315,61 +315,18 @@ func TestConnectEventNewAddress(t *testing.T) {
 }
 
 // shutdown writes everything put, then closes; the server reads it all.
+// With output still queued (a peer slow to read) it closes once that is
+// written, whether or not ServerFlushed asks for flush events: the wheel
+// reports its flush to the shutdown in either case.
 func TestShutdownFlushes(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	big := strings.Repeat("z", 2<<20)
-	got := make(chan int, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			got <- -1
-			return
-		}
-		defer c.Close()
-		c.SetReadDeadline(time.Now().Add(patience))
-		b, _ := io.ReadAll(c)
-		got <- len(b)
-	}()
-	k := kernel.New()
-	log := poetest.NewLog()
-	_, err = tcpclient.New(tcpclient.Options{
-		Kernel:     k,
-		RemotePort: ln.Addr().(*net.TCPAddr).Port,
-		Filter:     filter.NewStream(),
-		Connected: func(e *kernel.Event) any {
-			put(e, big)
-			e.Kernel.Yield("shutdown")
-			return nil
-		},
-		ServerInput:  func(e *kernel.Event) any { return nil },
-		Disconnected: func(e *kernel.Event) any { log.Add("disconnected"); return nil },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	run(t, k, log)
-	if n := <-got; n != len(big) {
-		t.Errorf("server read %d bytes, want %d", n, len(big))
-	}
-	if got := log.All(); !slices.Equal(got, []string{"disconnected"}) {
-		t.Errorf("events = %q, want one disconnected", got)
-	}
-}
-
-// A shutdown with output still queued (a peer slow to read) closes once
-// it is written, whether or not ServerFlushed asks for flush events: the
-// wheel reports its flush to the shutdown in either case.
-func TestShutdownWaitsForQueuedOutput(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
+		readAfter time.Duration
 		onFlushed bool
 	}{
-		{"without ServerFlushed", false},
-		{"with ServerFlushed", true},
+		{"peer reading", 0, false},
+		{"slow peer, without ServerFlushed", 200 * time.Millisecond, false},
+		{"slow peer, with ServerFlushed", 200 * time.Millisecond, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -388,7 +345,7 @@ func TestShutdownWaitsForQueuedOutput(t *testing.T) {
 					return
 				}
 				defer c.Close()
-				time.Sleep(200 * time.Millisecond) // reads after the shutdown
+				time.Sleep(tc.readAfter) // a slow peer reads after the shutdown
 				c.SetReadDeadline(time.Now().Add(patience))
 				b, _ := io.ReadAll(c)
 				got <- len(b)

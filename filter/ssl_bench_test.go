@@ -198,70 +198,61 @@ func BenchmarkSSLBulk(b *testing.B) {
 			src, dst := benchFilterPair(b, d.fromServer)
 			rec := []any{payload}
 			wire := make(chan [][]byte)
-			errc := make(chan error, 1)
-			send := func(n int) {
-				for range n {
-					out, err := src.Put(rec)
-					if err != nil {
-						errc <- err
-						return
-					}
+			measurePipelined(b, func() error {
+				out, err := src.Put(rec)
+				if err == nil {
 					wire <- out
 				}
-				errc <- nil
-			}
-			recv := func(n int) {
-				for range n {
-					if got := drainCount(b, dst, <-wire); got != benchChunk {
-						b.Fatalf("got %d bytes, want %d", got, benchChunk)
-					}
+				return err
+			}, func() {
+				if got := drainCount(b, dst, <-wire); got != benchChunk {
+					b.Fatalf("got %d bytes, want %d", got, benchChunk)
 				}
-				if err := <-errc; err != nil {
-					b.Fatal(err)
-				}
-			}
-			go send(2)
-			recv(2)
-			b.SetBytes(benchChunk)
-			b.ReportAllocs()
-			stop := startCPU(b)
-			go send(b.N)
-			recv(b.N)
-			stop()
+			})
 		})
 		b.Run(d.name+"/crypto-tls-2g", func(b *testing.B) {
 			src, dst := benchTLSPair(b, d.fromServer, net.Pipe)
 			buf := make([]byte, benchChunk)
-			errc := make(chan error, 1)
-			send := func(n int) {
-				for range n {
-					if _, err := src.Write(payload); err != nil {
-						errc <- err
-						return
-					}
-				}
-				errc <- nil
-			}
-			recv := func(n int) {
-				for range n {
-					if _, err := io.ReadFull(dst, buf); err != nil {
-						b.Fatal(err)
-					}
-				}
-				if err := <-errc; err != nil {
+			measurePipelined(b, func() error {
+				_, err := src.Write(payload)
+				return err
+			}, func() {
+				if _, err := io.ReadFull(dst, buf); err != nil {
 					b.Fatal(err)
 				}
-			}
-			go send(2)
-			recv(2)
-			b.SetBytes(benchChunk)
-			b.ReportAllocs()
-			stop := startCPU(b)
-			go send(b.N)
-			recv(b.N)
-			stop()
+			})
 		})
 	}
+}
+
+// measurePipelined times send, on a goroutine of its own, and recv, on
+// the benchmark's, b.N times each (after two untimed), with the bytes and
+// CPU of benchChunk a step.
+func measurePipelined(b *testing.B, send func() error, recv func()) {
+	run := func(n int) {
+		errc := make(chan error, 1)
+		go func() {
+			for range n {
+				if err := send(); err != nil {
+					errc <- err
+					return
+				}
+			}
+			errc <- nil
+		}()
+		for range n {
+			recv()
+		}
+		if err := <-errc; err != nil {
+			b.Fatal(err)
+		}
+	}
+	run(2)
+	b.SetBytes(benchChunk)
+	b.ReportAllocs()
+	stop := startCPU(b)
+	run(b.N)
+	stop()
 }
 
 // benchFilterPair returns two filters with a completed TLS 1.3

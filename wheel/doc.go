@@ -82,9 +82,9 @@
 //
 // # Writing
 //
-// What handlers put while the wheel's session handles an I/O event (an
-// input record, a flush, an accepted connection, for any of its wheels)
-// is written when that event's handlers return, in one write per wheel,
+// What handlers put while the wheel's session handles a ReadWrite event
+// (an input record, a flush, an error, for any of its wheels) is written
+// when that event's handlers return, in one write per wheel,
 // as POE writes once its handlers are back in the select loop. What other
 // handlers put (timers, posted events) is written in an internal event of
 // its own, so a handler's Puts still go out together. On a socket the

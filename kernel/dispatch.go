@@ -270,6 +270,11 @@ func (k *Kernel) Call(dest any, event string, args ...any) (any, error) {
 	if c.parallel {
 		return c.call(k.chain(), c.senderFor(k.s), s, event, slices.Clone(args), 1)
 	}
+	src := c.senderFor(k.s)
+	if h := s.lastHandler; h != nil && event == s.lastName && s.evc != nil && s.evDepth < evSlots &&
+		s != src && s != c.kses && !s.dead && !s.trace && !c.callers && !c.freshEvents {
+		return c.fastCall(h, src, s, event, args)
+	}
 	// The handler's arguments are a copy on the kernel's stack of call
 	// arguments, so the caller's variadic slice stays on its own stack
 	// and a Call allocates nothing. Calls nest; what a panic leaves on
@@ -287,7 +292,7 @@ func (k *Kernel) Call(dest any, event string, args ...any) (any, error) {
 		own, top = slices.Clone(args), base
 	}
 	c.argTop = top
-	ret, err := c.call(nil, c.senderFor(k.s), s, event, own, 1)
+	ret, err := c.call(nil, src, s, event, own, 1)
 	if top > base {
 		// An index loop: the range form becomes a memclr call,
 		// which costs more than the one or two stores of a Call.
@@ -297,6 +302,89 @@ func (k *Kernel) Call(dest any, event string, args ...any) (any, error) {
 	}
 	c.argTop = base
 	return ret, err
+}
+
+// fastCall is Call's common case in POE order, in one frame: a Call to
+// another session's handler that it ran last, at a depth with a cached
+// Event, with nothing traced or recorded. It does what Call, call,
+// dispatch and invokeState do on that path, and must stay in step with
+// them.
+func (c *core) fastCall(h Handler, src, dest *Session, name string, args []any) (any, error) {
+	prevRec := c.cur.Load()
+	var from string
+	if prevRec != nil && prevRec.s == src {
+		from = prevRec.state // callerState
+	}
+	base := c.argTop
+	if c.argStack == nil {
+		c.argStack = new([256]any)
+	}
+	if base+len(args) > len(c.argStack) {
+		return c.slowCall(src, dest, name, args)
+	}
+	top := base + len(args)
+	own := c.argStack[base:top:top]
+	for i, a := range args {
+		own[i] = a
+	}
+	c.argTop = top
+	prevE, prevT := c.activeEvent, c.activeType
+	c.activeEvent, c.activeType = name, etCall
+	c.dispatching++
+	d := dest.evDepth
+	sl := &dest.evc.slot[d]
+	if sl.rec == nil || sl.rec.state != name {
+		sl.rec = &curRec{s: dest, state: name}
+	}
+	ev := &sl.ev
+	if ev.Session == nil {
+		ev.Session, ev.Heap = dest, dest.heap
+	}
+	if ev.Kernel != &dest.view {
+		ev.Kernel = &dest.view
+	}
+	ev.State, ev.Sender, ev.Args, ev.CallerState = name, src, own, from
+	if ev.CallerLine != 0 {
+		ev.CallerFile, ev.CallerLine = "", 0
+	}
+	c.cur.Store(sl.rec)
+	dest.evDepth = d + 1
+	ret := c.trapCall(h, ev, d, dest, src, name, from)
+	dest.evDepth = d
+	ev.Args, ev.Sender = nil, nil
+	if c.argTop != top {
+		clear(c.argStack[top:c.argTop])
+	}
+	for i := 0; i < len(own); i++ {
+		own[i] = nil
+	}
+	c.argTop = base
+	c.dispatching--
+	c.cur.Store(prevRec)
+	c.activeEvent, c.activeType = prevE, prevT
+	if src == c.kses && c.dispatching == 0 {
+		if err := c.takeException(); err != nil {
+			return ret, err
+		}
+	}
+	return ret, nil
+}
+
+// trapCall runs fastCall's handler, turning a panic into DIE as
+// invokeTrapped does.
+func (c *core) trapCall(h Handler, ev *Event, depth uint8, dest, src *Session, name, from string) (ret any) {
+	defer func() {
+		if r := recover(); r != nil {
+			ret = nil
+			c.trapped(r, depth, dest, src, name, etCall, from)
+		}
+	}()
+	return h(ev)
+}
+
+// slowCall is Call's general path in POE order.
+func (c *core) slowCall(src, dest *Session, name string, args []any) (any, error) {
+	return c.call(nil, src, dest, name, slices.Clone(args), 2)
 }
 
 func (c *core) call(ch *chain, src, dest *Session, name string, args []any, skip int) (any, error) {

@@ -113,11 +113,15 @@ for w in post yield call sessions; do
 	P[$w]=$(run_perl "$w" "${!pn}")
 	G[$w]=$(run_go "$w" "${!gn}")
 done
+# The same sessions in plain Go with no kernel (bench/kernel/floor.go): the
+# most any kernel could reach on this machine.
+G[floor]=$(run_go sessions-floor "$GO_N_SESSIONS")
 
 row "post ping-pong (events/s)" "$(field "${P[post]}" rate)" "$(field "${G[post]}" rate)" 100
 row "yield loop (events/s)" "$(field "${P[yield]}" rate)" "$(field "${G[yield]}" rate)" 100
 row "call loop (calls/s)" "$(field "${P[call]}" rate)" "$(field "${G[call]}" rate)" 100
 row "create alias session (s/s)" "$(field "${P[sessions]}" rate)" "$(field "${G[sessions]}" rate)" 30
+row "  plain-Go floor (s/s)" "$(field "${P[sessions]}" rate)" "$(field "${G[floor]}" rate)" 30 info
 
 echo
 printf "%-28s %14s %14s %9s %8s  %s\n" workload "Perl rate" "Go rate" "Go/Perl" target result
@@ -140,7 +144,7 @@ awk -v t="$gtot" -v n="$GO_N_SESSIONS" 'BEGIN {
 printf "%-28s %14s %14s\n" "kernel run to collect (s)" "$(field "${P[sessions]}" run_secs)" "$(field "${G[sessions]}" run_secs)"
 echo
 echo "raw: perl: post[${P[post]}] yield[${P[yield]}] call[${P[call]}] sessions[${P[sessions]}]"
-echo "raw: go:   post[${G[post]}] yield[${G[yield]}] call[${G[call]}] sessions[${G[sessions]}]"
+echo "raw: go:   post[${G[post]}] yield[${G[yield]}] call[${G[call]}] sessions[${G[sessions]}] floor[${G[floor]}]"
 [[ $have_perl == 1 ]] || echo "note: $perl_note"
 
 # run_echo NAME CMD... starts the echo server CMD (its port is the last

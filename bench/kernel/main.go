@@ -8,7 +8,8 @@
 // Workloads: post (ping-pong between two sessions, events/s), yield (a yield
 // loop, events/s), call (one session calls another's handler, calls/s) and
 // sessions (create sessions that each hold an alias, then run the kernel so
-// IDLE collects them; sessions/s of the creation loop and VmRSS per session).
+// IDLE collects them; sessions/s of the creation loop and VmRSS per session)
+// and sessions-floor (the same in plain Go with no kernel: see floor.go).
 package main
 
 import (
@@ -27,7 +28,7 @@ import (
 )
 
 func main() {
-	w := flag.String("w", "", "workload: post, yield, call or sessions")
+	w := flag.String("w", "", "workload: post, yield, call, sessions or sessions-floor")
 	n := flag.Int("n", 1000000, "events, calls or sessions")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
@@ -46,8 +47,10 @@ func main() {
 		err = call(*n)
 	case "sessions":
 		err = sessions(*n)
+	case "sessions-floor":
+		err = sessionsFloor(*n)
 	default:
-		err = fmt.Errorf("unknown workload %q (want post, yield, call or sessions)", *w)
+		err = fmt.Errorf("unknown workload %q (want post, yield, call, sessions or sessions-floor)", *w)
 	}
 	stop()
 	if err != nil {

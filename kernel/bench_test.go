@@ -181,3 +181,50 @@ func BenchmarkFanOutIn(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCallModes calls a handler of another session and of the
+// caller's own session, in both modes: a wheel's input event calls its
+// session's own handler so.
+func BenchmarkCallModes(b *testing.B) {
+	for _, m := range bothModes {
+		for _, self := range []bool{false, true} {
+			name := m.name + "/other"
+			if self {
+				name = m.name + "/self"
+			}
+			b.Run(name, func(b *testing.B) {
+				k := kernel.New(m.opts...)
+				add := func(e *kernel.Event) any { return e.Args[0].(int) + e.Args[1].(int) }
+				session.Create(session.Options{Kernel: k, InlineStates: kernel.States{
+					"_start": func(e *kernel.Event) any { e.Kernel.AliasSet("target"); return nil },
+					"add":    add,
+					"done":   func(e *kernel.Event) any { e.Kernel.AliasRemove("target"); return nil },
+				}})
+				session.Create(session.Options{Kernel: k, InlineStates: kernel.States{
+					"_start": func(e *kernel.Event) any { e.Kernel.Yield("go"); return nil },
+					"add":    add,
+					"go": func(e *kernel.Event) any {
+						var target any = e.Kernel.AliasResolve("target")
+						if self {
+							target = e.Session
+						}
+						b.ReportAllocs()
+						b.ResetTimer()
+						sum := 0
+						for i := 0; i < b.N; i++ {
+							v, _ := e.Kernel.Call(target, "add", 1, 2)
+							sum += v.(int)
+						}
+						b.StopTimer()
+						if sum != 3*b.N {
+							b.Fatalf("sum = %d, want %d", sum, 3*b.N)
+						}
+						e.Kernel.Post("target", "done")
+						return nil
+					},
+				}})
+				k.Run()
+			})
+		}
+	}
+}

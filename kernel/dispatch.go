@@ -268,6 +268,10 @@ func (k *Kernel) Call(dest any, event string, args ...any) (any, error) {
 		return nil, ErrNoSuchSession
 	}
 	if c.parallel {
+		if k.ch != nil {
+			// A handler's view: the Call runs on the handler's chain.
+			return c.parallelCallArgs(k.ch, c.senderFor(k.s), s, event, args)
+		}
 		return c.call(k.chain(), c.senderFor(k.s), s, event, slices.Clone(args), 1)
 	}
 	src := c.senderFor(k.s)
@@ -384,6 +388,20 @@ func (c *core) trapCall(h Handler, ev *Event, depth uint8, dest, src *Session, n
 		}
 	}()
 	return h(ev)
+}
+
+// parallelCallArgs is Call in Parallel mode from a handler running on
+// ch: the arguments are copied onto the chain's stack of Call arguments,
+// which only the chain's goroutine uses.
+func (c *core) parallelCallArgs(ch *chain, src, dest *Session, name string, args []any) (any, error) {
+	base := len(ch.args)
+	ch.args = append(ch.args, args...)
+	top := len(ch.args)
+	ret, err := c.call(ch, src, dest, name, ch.args[base:top:top], 2)
+	// The stack may have grown (and moved) during the Call.
+	clear(ch.args[base:])
+	ch.args = ch.args[:base]
+	return ret, err
 }
 
 // slowCall is Call's general path in POE order.

@@ -41,6 +41,27 @@ func (k *Kernel) chain() *chain {
 type chain struct {
 	waitingFor *Session // guarded by parallelState.mu
 	sigHandled bool
+	// What the chain's goroutine alone uses, kept from run to run of a
+	// session's own chain: the arguments of the Calls under way, one
+	// above the other (Call copies its arguments here, so that it
+	// allocates nothing), and the view last made for a handler of
+	// another session run on this chain.
+	args []any
+	view *Kernel
+}
+
+// viewFor is the Kernel view a handler of dest gets when it runs on ch.
+// Views never change, so the last one made on ch serves again.
+func (c *core) viewFor(ch *chain, dest *Session) *Kernel {
+	if ch == dest.runChain {
+		return dest.runView
+	}
+	if v := ch.view; v != nil && v.s == dest {
+		return v
+	}
+	v := &Kernel{c: c, s: dest, ch: ch}
+	ch.view = v
+	return v
 }
 
 type parallelState struct {
@@ -139,13 +160,17 @@ func (c *core) pdispatch(ch *chain, dest, src *Session, name string, typ evType,
 	if err := c.acquire(dest, ch); err != nil {
 		return nil, err
 	}
-	view := dest.runView
-	if ch != dest.runChain {
-		view = &Kernel{c: c, s: dest, ch: ch}
-	}
+	view := c.viewFor(ch, dest)
 	prevE, prevT := dest.runEvent, dest.runType
 	dest.runEvent, dest.runType = name, typ
+	argTop := len(ch.args)
 	ret := c.invokeTrapped(view, dest, src, name, typ, args, file, line, from)
+	if len(ch.args) != argTop {
+		// A panic unwound Calls to the session's own handlers before
+		// they could pop their arguments.
+		clear(ch.args[argTop:])
+		ch.args = ch.args[:argTop]
+	}
 	dest.runEvent, dest.runType = prevE, prevT
 	c.release(dest)
 	if typ&(etCall|etStart|etStop) == 0 {
@@ -158,7 +183,7 @@ func (c *core) parallelCall(ch *chain, src, dest *Session, name string, args []a
 	if ch != nil && dest == src && dest.owner.Load() == ch {
 		// A call to one's own session: a plain function call, and a
 		// panic propagates to the caller, as in POE.
-		return c.invokeState(&Kernel{c: c, s: dest, ch: ch}, dest, src, name, etCall, args, file, line, from), nil
+		return c.invokeState(c.viewFor(ch, dest), dest, src, name, etCall, args, file, line, from), nil
 	}
 	ret, err := c.pdispatch(ch, dest, src, name, etCall, args, file, line, from)
 	if err == nil && src == c.kses && ch == nil {
@@ -180,7 +205,7 @@ func (s *Session) InvokeUserMessage(msg any) {
 	// Only one mailbox run of a session is active at a time, so the
 	// session's own chain can serve every run.
 	ch := s.runChain
-	*ch = chain{}
+	*ch = chain{args: ch.args[:0], view: ch.view}
 	// Events to a session that has begun to stop are dropped, as POE
 	// drops them when it frees the session.
 	if !e.dest.closing.Load() && !e.src.gone.Load() {

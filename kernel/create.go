@@ -33,7 +33,13 @@ func (k *Kernel) CreateSession(spec SessionSpec) (*Session, error) {
 		prev := running.Swap(c.root)
 		defer running.Store(prev)
 	}
+	startDepth := c.startDepth
 	ret := c.dispatch(k.chain(), s, parent, "_start", etStart, spec.Args, "", 0, "")
+	for c.startDepth > startDepth {
+		// A panic in _start skipped the end of invokeState.
+		c.startDepth--
+		c.startEvs[c.startDepth] = Event{}
+	}
 	if s.dead {
 		return s, nil
 	}

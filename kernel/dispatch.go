@@ -528,7 +528,7 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ ev
 	d := dest.evDepth
 	var ev *Event
 	var rec *curRec
-	reused := false
+	reused, started := false, false
 	if d < evSlots && !c.freshEvents && typ&(etStart|etStop) == 0 {
 		if dest.evc == nil {
 			dest.evc = new(evCache)
@@ -553,8 +553,16 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ ev
 		ev.State, ev.Sender, ev.Args = name, src, args
 		ev.CallerFile, ev.CallerLine, ev.CallerState = file, line, from
 	} else {
-		b := &evBox{rec: curRec{s: dest, state: name}}
-		ev, rec = &b.ev, &b.rec
+		if typ&etStart != 0 && !c.parallel && !c.freshEvents && c.startDepth < len(c.startEvs) {
+			// _start in POE order: the kernel's Event for this
+			// depth, and only the record is new.
+			ev, rec = &c.startEvs[c.startDepth], &curRec{s: dest, state: name}
+			c.startDepth++
+			started = true
+		} else {
+			b := &evBox{rec: curRec{s: dest, state: name}}
+			ev, rec = &b.ev, &b.rec
+		}
 		*ev = Event{
 			Kernel:      view,
 			Session:     dest,
@@ -581,6 +589,9 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ ev
 		// Keep nothing alive for the next event: the arguments may be
 		// large, and the sender may stop.
 		ev.Args, ev.Sender = nil, nil
+	} else if started {
+		c.startDepth--
+		*ev = Event{}
 	} else if c.freshEvents {
 		poisonEvent(ev)
 	}

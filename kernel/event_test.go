@@ -333,3 +333,41 @@ func TestUnwoundCallArgumentsAreDropped(t *testing.T) {
 		}
 	})
 }
+
+// In POE order each depth of sessions created in _start shares an Event
+// the kernel keeps: a _start's Event must keep its values while the
+// sessions it creates start, deeper than the kernel keeps Events too, and
+// a _start that panics must not leave its depth taken.
+func TestNestedStartsKeepTheirEvents(t *testing.T) {
+	k := kernel.New(kernel.Serial())
+	var trail []string
+	var start kernel.Handler
+	start = func(e *kernel.Event) any {
+		n := e.Args[0].(int)
+		if n == 3 {
+			// Panics in _start, inside the chain of creations.
+			create(t, k, kernel.States{
+				"_start": func(*kernel.Event) any { panic("boom") },
+			})
+		}
+		if n < 6 {
+			create(t, k, kernel.States{"_start": start}, n+1, "pad")
+		}
+		check(t, fmt.Sprintf("_start(%d) state", n), e.State, "_start")
+		check(t, fmt.Sprintf("_start(%d) args", n), e.Args, []any{n, "pad"})
+		check(t, fmt.Sprintf("_start(%d) active session", n), e.Kernel.ActiveSession(), e.Session)
+		trail = append(trail, fmt.Sprint(n))
+		return nil
+	}
+	create(t, k, kernel.States{"_start": start}, 0, "pad")
+	// The depths are free again: another chain of creations works.
+	create(t, k, kernel.States{"_start": func(e *kernel.Event) any {
+		check(t, "later _start args", e.Args, []any{"later"})
+		trail = append(trail, "later")
+		return nil
+	}}, "later")
+	k.Run() // the panic's DIE is unhandled: Run reports it
+	if got, want := strings.Join(trail, " "), "6 5 4 3 2 1 0 later"; got != want {
+		t.Errorf("_start order = %q, want %q", got, want)
+	}
+}

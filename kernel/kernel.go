@@ -186,8 +186,13 @@ type core struct {
 	freshEvents bool // EventCheckEnv: no Event is reused
 	// The arguments of the Calls in progress, innermost last, up to
 	// argTop; deeper ones are allocated.
-	argStack    *[256]any
-	argTop      int
+	argStack *[256]any
+	argTop   int
+	// The Events of the _start handlers running in POE order, one per
+	// depth of sessions created in _start, up to startDepth: a new
+	// session has no cache of Events yet (see evCache).
+	startEvs    [4]Event
+	startDepth  int
 	dispatching int
 
 	actors actorGlue

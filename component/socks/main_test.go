@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"go.uber.org/goleak"
 
+	"github.com/seed02617006/poe/internal/gosrv"
 	"github.com/seed02617006/poe/kernel"
 	"github.com/seed02617006/poe/session"
 )
@@ -246,53 +247,35 @@ func checkID(t testing.TB, what string, id any) string {
 
 // target is a TCP server on 127.0.0.1 run by a test.
 type target struct {
-	ln   net.Listener
 	port int
-	wg   sync.WaitGroup
 	mu   sync.Mutex
 	cs   []net.Conn
 }
 
 // newTarget listens on 127.0.0.1 and serves each connection with serve
-// (echo when nil). Cleanup closes everything and waits.
+// (echo when nil). Cleanup closes every connection, then the server
+// (gosrv), which waits for the handlers.
 func newTarget(t *testing.T, serve func(net.Conn)) *target {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	if serve == nil {
 		serve = echo
 	}
-	tg := &target{ln: ln, port: ln.Addr().(*net.TCPAddr).Port}
-	tg.wg.Add(1)
-	go func() {
-		defer tg.wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			tg.mu.Lock()
-			tg.cs = append(tg.cs, c)
-			tg.mu.Unlock()
-			tg.wg.Add(1)
-			go func() {
-				defer tg.wg.Done()
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(2 * waitLimit))
-				serve(c)
-			}()
-		}
-	}()
+	tg := &target{}
+	srv := gosrv.Serve(t, func(c net.Conn) {
+		tg.mu.Lock()
+		tg.cs = append(tg.cs, c)
+		tg.mu.Unlock()
+		_ = c.SetDeadline(time.Now().Add(2 * waitLimit))
+		serve(c)
+	})
+	tg.port = srv.Addr().Port
+	// Registered after gosrv's Cleanup, so it runs before it.
 	t.Cleanup(func() {
-		ln.Close()
 		tg.mu.Lock()
 		for _, c := range tg.cs {
 			c.Close()
 		}
 		tg.mu.Unlock()
-		tg.wg.Wait()
 	})
 	return tg
 }

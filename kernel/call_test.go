@@ -154,3 +154,47 @@ func TestFastCallMatchesGeneralPath(t *testing.T) {
 		}
 	}
 }
+
+// Call's arguments live on a stack the kernel keeps. A handler's Args
+// keep their values while the Calls it makes push more than the stack
+// holds (it moves as it grows), and appending to Args never writes into
+// the stack.
+func TestCallArgumentsSurviveTheStack(t *testing.T) {
+	inBothModes(t, func(t *testing.T, k *kernel.Kernel) {
+		many := make([]any, 1000)
+		for i := range many {
+			many[i] = i
+		}
+		var got []string
+		create(t, k, kernel.States{
+			"_start": func(e *kernel.Event) any { e.Kernel.AliasSet("b"); return nil },
+			"count":  func(e *kernel.Event) any { return len(e.Args) },
+			"done":   func(e *kernel.Event) any { e.Kernel.AliasRemove("b"); return nil },
+		})
+		create(t, k, kernel.States{
+			"_start": func(e *kernel.Event) any { e.Kernel.Yield("go"); return nil },
+			"go": func(e *kernel.Event) any {
+				r, err := e.Kernel.Call(e.Session, "outer", "a", "b")
+				got = append(got, fmt.Sprint("outer returned ", r, err))
+				e.Kernel.Post("b", "done")
+				return nil
+			},
+			"outer": func(e *kernel.Event) any {
+				mine := append(e.Args, "mine")
+				for n := 1; n <= len(many); n *= 4 {
+					r, err := e.Kernel.Call("b", "count", many[:n]...)
+					got = append(got, fmt.Sprint(r, err))
+				}
+				got = append(got, fmt.Sprint(e.Args, mine))
+				return len(e.Args)
+			},
+		})
+		if err := k.Run(); err != nil {
+			t.Fatal(err)
+		}
+		want := "[1 <nil> 4 <nil> 16 <nil> 64 <nil> 256 <nil> [a b] [a b mine] outer returned 2 <nil>]"
+		if fmt.Sprint(got) != want {
+			t.Errorf("log = %v, want %s", got, want)
+		}
+	})
+}

@@ -279,32 +279,10 @@ func (k *Kernel) Call(dest any, event string, args ...any) (any, error) {
 		s != src && s != c.kses && !s.dead && !s.trace && !c.callers && !c.freshEvents {
 		return c.fastCall(h, src, s, event, args)
 	}
-	// The handler's arguments are a copy on the kernel's stack of call
-	// arguments, so the caller's variadic slice stays on its own stack
-	// and a Call allocates nothing. Calls nest; what a panic leaves on
-	// the stack, dispatch drops.
-	if c.argStack == nil {
-		c.argStack = new([256]any)
-	}
-	base := c.argTop
-	top := base + len(args)
-	var own []any
-	if top <= len(c.argStack) {
-		own = c.argStack[base:top:top]
-		copy(own, args)
-	} else {
-		own, top = slices.Clone(args), base
-	}
-	c.argTop = top
+	// What a panic leaves on the stack of arguments, dispatch drops.
+	own, base := c.args.push(args)
 	ret, err := c.call(nil, src, s, event, own, 1)
-	if top > base {
-		// An index loop: the range form becomes a memclr call,
-		// which costs more than the one or two stores of a Call.
-		for i := 0; i < len(own); i++ {
-			own[i] = nil
-		}
-	}
-	c.argTop = base
+	c.args.popTo(base)
 	return ret, err
 }
 
@@ -319,23 +297,7 @@ func (c *core) fastCall(h Handler, src, dest *Session, name string, args []any) 
 	if prevRec != nil && prevRec.s == src {
 		from = prevRec.state // callerState
 	}
-	base := c.argTop
-	if c.argStack == nil {
-		c.argStack = new([256]any)
-	}
-	if base+len(args) > len(c.argStack) {
-		return c.slowCall(src, dest, name, args)
-	}
-	top := base + len(args)
-	own := c.argStack[base:top:top]
-	// A loop: copy of a slice of interfaces is a call to
-	// typedslicecopy, which costs more than the one or two stores of
-	// a Call.
-	//lint:ignore S1001 see above
-	for i, a := range args {
-		own[i] = a
-	}
-	c.argTop = top
+	own, base := c.args.push(args)
 	prevE, prevT := c.activeEvent, c.activeType
 	c.activeEvent, c.activeType = name, etCall
 	c.dispatching++
@@ -360,13 +322,7 @@ func (c *core) fastCall(h Handler, src, dest *Session, name string, args []any) 
 	ret := c.trapCall(h, ev, d, dest, src, name, from)
 	dest.evDepth = d
 	ev.Args, ev.Sender = nil, nil
-	if c.argTop != top {
-		clear(c.argStack[top:c.argTop])
-	}
-	for i := 0; i < len(own); i++ {
-		own[i] = nil
-	}
-	c.argTop = base
+	c.args.popTo(base)
 	c.dispatching--
 	c.cur.Store(prevRec)
 	c.activeEvent, c.activeType = prevE, prevT
@@ -391,22 +347,62 @@ func (c *core) trapCall(h Handler, ev *Event, depth uint8, dest, src *Session, n
 }
 
 // parallelCallArgs is Call in Parallel mode from a handler running on
-// ch: the arguments are copied onto the chain's stack of Call arguments,
-// which only the chain's goroutine uses.
+// ch: the arguments go on the chain's stack, which only the chain's
+// goroutine uses.
 func (c *core) parallelCallArgs(ch *chain, src, dest *Session, name string, args []any) (any, error) {
-	base := len(ch.args)
-	ch.args = append(ch.args, args...)
-	top := len(ch.args)
-	ret, err := c.call(ch, src, dest, name, ch.args[base:top:top], 2)
-	// The stack may have grown (and moved) during the Call.
-	clear(ch.args[base:])
-	ch.args = ch.args[:base]
+	own, base := ch.args.push(args)
+	ret, err := c.call(ch, src, dest, name, own, 2)
+	ch.args.popTo(base)
 	return ret, err
 }
 
-// slowCall is Call's general path in POE order.
-func (c *core) slowCall(src, dest *Session, name string, args []any) (any, error) {
-	return c.call(nil, src, dest, name, slices.Clone(args), 2)
+// callArgs is a stack of the arguments of the Calls in progress,
+// innermost last. A Call copies its arguments onto it, as Perl's @_ is a
+// copy, so that the caller's variadic slice stays on the caller's stack
+// and a Call allocates nothing once the stack has grown. One goroutine
+// uses a stack: the kernel's in POE order, a chain's in Parallel mode.
+// Growing moves it; the slices it handed out keep their values, since
+// nothing writes to the old array again.
+type callArgs struct{ a []any }
+
+// push copies args onto the stack; it returns the copy and the height to
+// pop back to.
+func (s *callArgs) push(args []any) ([]any, int) {
+	base := len(s.a)
+	top := base + len(args)
+	if top > cap(s.a) {
+		s.grow(len(args))
+	}
+	s.a = s.a[:top]
+	own := s.a[base:top:top]
+	// copy of a slice of interfaces is a call to typedslicecopy, which
+	// costs more than the one or two stores of a Call.
+	//lint:ignore S1001 see above
+	for i, a := range args {
+		own[i] = a
+	}
+	return own, base
+}
+
+// grow makes room for n more arguments, outside push so that push is
+// inlined.
+func (s *callArgs) grow(n int) { s.a = slices.Grow(s.a, max(n, 32)) }
+
+// height is the number of arguments on the stack.
+func (s *callArgs) height() int { return len(s.a) }
+
+// popTo drops the arguments above height n: a Call's own, and whatever
+// a panic left above them.
+func (s *callArgs) popTo(n int) {
+	if len(s.a) == n {
+		return // a dispatch with no Call left over: nothing to write
+	}
+	// An index loop: clear is a call to memclr, which costs more than
+	// the one or two stores of a Call.
+	for i := n; i < len(s.a); i++ {
+		s.a[i] = nil
+	}
+	s.a = s.a[:n]
 }
 
 func (c *core) call(ch *chain, src, dest *Session, name string, args []any, skip int) (any, error) {
@@ -458,14 +454,11 @@ func (c *core) dispatch(ch *chain, dest, src *Session, name string, typ evType, 
 	prevEv, prevE, prevT := c.cur.Load(), c.activeEvent, c.activeType
 	c.activeEvent, c.activeType = name, typ
 	c.dispatching++
-	argTop := c.argTop
+	argTop := c.args.height()
 	ret := c.invokeTrapped(&dest.view, dest, src, name, typ, args, file, line, from)
-	if c.argTop != argTop {
-		// A panic unwound Calls (to the session's own handlers, which
-		// are not trapped) before they could pop their arguments.
-		clear(c.argStack[argTop:c.argTop])
-		c.argTop = argTop
-	}
+	// A panic may have unwound Calls (to the session's own handlers,
+	// which are not trapped) before they could pop their arguments.
+	c.args.popTo(argTop)
 	c.dispatching--
 	c.cur.Store(prevEv)
 	c.activeEvent, c.activeType = prevE, prevT

@@ -183,11 +183,8 @@ type core struct {
 	exception   error
 	excepted    atomic.Bool // exception != nil
 	running     bool
-	freshEvents bool // EventCheckEnv: no Event is reused
-	// The arguments of the Calls in progress, innermost last, up to
-	// argTop; deeper ones are allocated.
-	argStack *[256]any
-	argTop   int
+	freshEvents bool     // EventCheckEnv: no Event is reused
+	args        callArgs // of the Calls in progress, in POE order
 	// The Events of the _start handlers running in POE order, one per
 	// depth of sessions created in _start, up to startDepth: a new
 	// session has no cache of Events yet (see evCache).

@@ -46,7 +46,7 @@ type chain struct {
 	// above the other (Call copies its arguments here, so that it
 	// allocates nothing), and the view last made for a handler of
 	// another session run on this chain.
-	args []any
+	args callArgs
 	view *Kernel
 }
 
@@ -163,14 +163,11 @@ func (c *core) pdispatch(ch *chain, dest, src *Session, name string, typ evType,
 	view := c.viewFor(ch, dest)
 	prevE, prevT := dest.runEvent, dest.runType
 	dest.runEvent, dest.runType = name, typ
-	argTop := len(ch.args)
+	argTop := ch.args.height()
 	ret := c.invokeTrapped(view, dest, src, name, typ, args, file, line, from)
-	if len(ch.args) != argTop {
-		// A panic unwound Calls to the session's own handlers before
-		// they could pop their arguments.
-		clear(ch.args[argTop:])
-		ch.args = ch.args[:argTop]
-	}
+	// A panic may have unwound Calls to the session's own handlers
+	// before they could pop their arguments.
+	ch.args.popTo(argTop)
 	dest.runEvent, dest.runType = prevE, prevT
 	c.release(dest)
 	if typ&(etCall|etStart|etStop) == 0 {
@@ -205,7 +202,7 @@ func (s *Session) InvokeUserMessage(msg any) {
 	// Only one mailbox run of a session is active at a time, so the
 	// session's own chain can serve every run.
 	ch := s.runChain
-	*ch = chain{args: ch.args[:0], view: ch.view}
+	*ch = chain{args: ch.args, view: ch.view}
 	// Events to a session that has begun to stop are dropped, as POE
 	// drops them when it frees the session.
 	if !e.dest.closing.Load() && !e.src.gone.Load() {

@@ -64,36 +64,6 @@ func BenchmarkYield(b *testing.B) {
 	k.Run()
 }
 
-// BenchmarkCall calls another session's handler in a loop.
-func BenchmarkCall(b *testing.B) {
-	k := kernel.New()
-	session.Create(session.Options{Kernel: k, InlineStates: kernel.States{
-		"_start": func(e *kernel.Event) any { e.Kernel.AliasSet("target"); return nil },
-		"add":    func(e *kernel.Event) any { return e.Args[0].(int) + 1 },
-		"done":   func(e *kernel.Event) any { e.Kernel.AliasRemove("target"); return nil },
-	}})
-	session.Create(session.Options{Kernel: k, InlineStates: kernel.States{
-		"_start": func(e *kernel.Event) any { e.Kernel.Yield("go"); return nil },
-		"go": func(e *kernel.Event) any {
-			target := e.Kernel.AliasResolve("target")
-			b.ReportAllocs()
-			b.ResetTimer()
-			sum := 0
-			for i := 0; i < b.N; i++ {
-				v, _ := e.Kernel.Call(target, "add", 1)
-				sum += v.(int)
-			}
-			b.StopTimer()
-			if sum != 2*b.N {
-				b.Fatalf("sum = %d, want %d", sum, 2*b.N)
-			}
-			e.Kernel.Post(target, "done")
-			return nil
-		},
-	}})
-	k.Run()
-}
-
 // BenchmarkCreateAliasSession creates sessions that each hold an alias.
 func BenchmarkCreateAliasSession(b *testing.B) {
 	k := kernel.New()
@@ -182,10 +152,10 @@ func BenchmarkFanOutIn(b *testing.B) {
 	}
 }
 
-// BenchmarkCallModes calls a handler of another session and of the
-// caller's own session, in both modes: a wheel's input event calls its
+// BenchmarkCall calls a handler of another session and of the caller's
+// own session, in both modes, in a loop: a wheel's input event calls its
 // session's own handler so.
-func BenchmarkCallModes(b *testing.B) {
+func BenchmarkCall(b *testing.B) {
 	for _, m := range bothModes {
 		for _, self := range []bool{false, true} {
 			name := m.name + "/other"

@@ -313,8 +313,8 @@ func benchTLSPair(b *testing.B, fromServer bool, pipe func() (net.Conn, net.Conn
 // net.Pipe, one goroutine can write on one end and then read the other.
 // Its buffers are reused, so it allocates nothing once warm.
 type memConn struct {
-	p       *memPipe
-	in, out *memBuf
+	*memPipe // Close, addresses and deadlines
+	in, out  *memBuf
 }
 
 type memPipe struct {
@@ -336,14 +336,14 @@ func newMemConnPair() (net.Conn, net.Conn) {
 }
 
 func (m *memConn) Read(p []byte) (int, error) {
-	m.p.mu.Lock()
-	defer m.p.mu.Unlock()
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	in := m.in
 	for in.r == len(in.b) {
-		if m.p.closed {
+		if m.closed {
 			return 0, io.EOF
 		}
-		m.p.cond.Wait()
+		m.cond.Wait()
 	}
 	n := copy(p, in.b[in.r:])
 	in.r += n
@@ -354,29 +354,30 @@ func (m *memConn) Read(p []byte) (int, error) {
 }
 
 func (m *memConn) Write(p []byte) (int, error) {
-	m.p.mu.Lock()
-	defer m.p.mu.Unlock()
-	if m.p.closed {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
 		return 0, net.ErrClosed
 	}
 	m.out.b = append(m.out.b, p...)
-	m.p.cond.Broadcast()
+	m.cond.Broadcast()
 	return len(p), nil
 }
 
-func (m *memConn) Close() error {
-	m.p.mu.Lock()
-	m.p.closed = true
-	m.p.cond.Broadcast()
-	m.p.mu.Unlock()
+// Close closes both ends of the pipe.
+func (p *memPipe) Close() error {
+	p.mu.Lock()
+	p.closed = true
+	p.cond.Broadcast()
+	p.mu.Unlock()
 	return nil
 }
 
-func (m *memConn) LocalAddr() net.Addr                { return &net.TCPAddr{} }
-func (m *memConn) RemoteAddr() net.Addr               { return &net.TCPAddr{} }
-func (m *memConn) SetDeadline(t time.Time) error      { return nil }
-func (m *memConn) SetReadDeadline(t time.Time) error  { return nil }
-func (m *memConn) SetWriteDeadline(t time.Time) error { return nil }
+func (p *memPipe) LocalAddr() net.Addr                { return &net.TCPAddr{} }
+func (p *memPipe) RemoteAddr() net.Addr               { return &net.TCPAddr{} }
+func (p *memPipe) SetDeadline(t time.Time) error      { return nil }
+func (p *memPipe) SetReadDeadline(t time.Time) error  { return nil }
+func (p *memPipe) SetWriteDeadline(t time.Time) error { return nil }
 
 // BenchmarkSSLPaired runs the filter and plain crypto/tls alternately,
 // one operation each per iteration, and reports each one's wall time per
@@ -509,8 +510,8 @@ func pairedLoop(b *testing.B, filterOp, tlsOp, ownedOp func()) {
 // ownedConn is a memConn whose every Write is copied into a new buffer
 // that is queued as is, as a filter's output would be.
 type ownedConn struct {
-	p       *memPipe
-	in, out *[][]byte
+	*memPipe // Close, addresses and deadlines
+	in, out  *[][]byte
 }
 
 func newOwnedConnPair() (net.Conn, net.Conn) {
@@ -521,13 +522,13 @@ func newOwnedConnPair() (net.Conn, net.Conn) {
 }
 
 func (m *ownedConn) Read(p []byte) (int, error) {
-	m.p.mu.Lock()
-	defer m.p.mu.Unlock()
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	for len(*m.in) == 0 {
-		if m.p.closed {
+		if m.closed {
 			return 0, io.EOF
 		}
-		m.p.cond.Wait()
+		m.cond.Wait()
 	}
 	q := *m.in
 	n := copy(p, q[0])
@@ -539,22 +540,15 @@ func (m *ownedConn) Read(p []byte) (int, error) {
 }
 
 func (m *ownedConn) Write(p []byte) (int, error) {
-	m.p.mu.Lock()
-	defer m.p.mu.Unlock()
-	if m.p.closed {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
 		return 0, net.ErrClosed
 	}
 	*m.out = append(*m.out, append([]byte(nil), p...))
-	m.p.cond.Broadcast()
+	m.cond.Broadcast()
 	return len(p), nil
 }
-
-func (m *ownedConn) Close() error                       { return (&memConn{p: m.p}).Close() }
-func (m *ownedConn) LocalAddr() net.Addr                { return &net.TCPAddr{} }
-func (m *ownedConn) RemoteAddr() net.Addr               { return &net.TCPAddr{} }
-func (m *ownedConn) SetDeadline(t time.Time) error      { return nil }
-func (m *ownedConn) SetReadDeadline(t time.Time) error  { return nil }
-func (m *ownedConn) SetWriteDeadline(t time.Time) error { return nil }
 
 // measureSteps runs step twice to warm up, then b.N times under the
 // benchmark's clock and CPU meter; each step moves benchChunk bytes.

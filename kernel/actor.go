@@ -46,10 +46,11 @@ func (k *Kernel) ActorSystem() *actor.ActorSystem { return k.c.actors.actorSyste
 // the event "_message" with the value as ARG0). It may be called from any
 // goroutine; it returns nil after the session has stopped.
 func (s *Session) PID() *actor.PID {
-	s.actorMu.Lock()
-	defer s.actorMu.Unlock()
-	if s.pid != nil {
-		return s.pid
+	x := s.exw()
+	x.actorMu.Lock()
+	defer x.actorMu.Unlock()
+	if x.pid != nil {
+		return x.pid
 	}
 	if !s.Alive() {
 		return nil
@@ -59,7 +60,7 @@ func (s *Session) PID() *actor.PID {
 	if !ok {
 		return nil
 	}
-	s.pid = pid
+	x.pid = pid
 	return pid
 }
 
@@ -98,10 +99,14 @@ func (s *Session) Stop(*actor.PID) {
 
 // release takes a stopped session out of the process registry.
 func (g *actorGlue) release(s *Session) {
-	s.actorMu.Lock()
-	pid := s.pid
-	s.pid = nil
-	s.actorMu.Unlock()
+	x := s.extras.Load()
+	if x == nil {
+		return
+	}
+	x.actorMu.Lock()
+	pid := x.pid
+	x.pid = nil
+	x.actorMu.Unlock()
 	if pid != nil {
 		g.mu.Lock()
 		sys := g.system

@@ -38,7 +38,7 @@ func (c *core) tick() time.Duration {
 
 func (c *core) setTimer(s *Session, name string, due time.Duration, args []any) (AlarmID, error) {
 	from := c.callerState(s)
-	seq, err := c.push(s, s, name, etAlarm, args, int64(due), "", 0, from)
+	seq, err := c.push(s, s, name, etAlarm, args, int64(due), nil, from)
 	return AlarmID(seq), err
 }
 

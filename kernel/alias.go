@@ -44,7 +44,7 @@ func (k *Kernel) AliasRemove(name string) error {
 		c.nmu.Unlock()
 		return ErrNotPermitted
 	}
-	c.aliases.delete(name)
+	c.aliases.delete(name, s)
 	s.removeAlias(name)
 	c.nmu.Unlock()
 	c.refDec(s)

@@ -1,14 +1,21 @@
 package kernel
 
-import "hash/maphash"
+import (
+	"hash/maphash"
+	"slices"
+)
 
 // aliasTable maps alias names to sessions. It is an open-addressing table
-// with linear probing that keeps each name's hash in its slot: growing it
-// moves the slots without reading the names again. A Go map rehashes every
-// key as it grows, and with a million aliases each rehash is a cache miss
-// on the key's bytes; that was most of the cost of creating a session
-// that holds an alias.
+// with linear probing whose slots hold a name's hash and its session's ID,
+// and no pointers: the garbage collector never scans it, and a slot is 16
+// bytes. A lookup whose hash matches finds the session by ID and checks
+// the name against the session's own aliases, so the table keeps no name.
+// Growing it moves the slots without reading the names again. A Go map
+// rehashes every key as it grows, and with a million aliases each rehash
+// is a cache miss on the key's bytes; that was most of the cost of
+// creating a session that holds an alias. Guarded, with ids, by core.nmu.
 type aliasTable struct {
+	ids   *idTable // where the slots' IDs are found
 	seed  maphash.Seed
 	slots []aliasSlot // a power of two long, or empty
 	n     int
@@ -16,8 +23,7 @@ type aliasTable struct {
 
 type aliasSlot struct {
 	hash uint64 // 0 marks an empty slot; hashes are never 0
-	name string
-	s    *Session
+	id   int
 }
 
 const aliasMinSlots = 8
@@ -27,6 +33,14 @@ func (t *aliasTable) hash(name string) uint64 {
 		return h
 	}
 	return 1
+}
+
+// holder returns the session of sl when it holds name.
+func (t *aliasTable) holder(sl *aliasSlot, name string) *Session {
+	if s := t.ids.get(sl.id); s != nil && s.hasAlias(name) {
+		return s
+	}
+	return nil
 }
 
 // get returns the session that holds name, or nil.
@@ -41,14 +55,17 @@ func (t *aliasTable) get(name string) *Session {
 		if sl.hash == 0 {
 			return nil
 		}
-		if sl.hash == h && sl.name == name {
-			return sl.s
+		if sl.hash == h {
+			if s := t.holder(sl, name); s != nil {
+				return s
+			}
 		}
 	}
 }
 
 // insert gives name to s unless a session holds it already. It returns
-// the session that holds it afterwards and whether insert gave it.
+// the session that holds it afterwards and whether insert gave it. The
+// caller then adds name to s's aliases.
 func (t *aliasTable) insert(name string, s *Session) (*Session, bool) {
 	if (t.n+1)*4 > len(t.slots)*3 {
 		t.resize(max(aliasMinSlots, 2*len(t.slots)))
@@ -58,19 +75,23 @@ func (t *aliasTable) insert(name string, s *Session) (*Session, bool) {
 	for i := int(h) & mask; ; i = (i + 1) & mask {
 		sl := &t.slots[i]
 		if sl.hash == 0 {
-			*sl = aliasSlot{hash: h, name: name, s: s}
+			*sl = aliasSlot{hash: h, id: s.id}
 			t.n++
 			return s, true
 		}
-		if sl.hash == h && sl.name == name {
-			return sl.s, false
+		if sl.hash == h {
+			if o := t.holder(sl, name); o != nil {
+				return o, false
+			}
 		}
 	}
 }
 
-// delete removes name and says whether it was there. The slots after it
-// that probed past it move back, so no tombstones are left.
-func (t *aliasTable) delete(name string) bool {
+// delete removes name, held by s, and says whether it was there. The
+// slots after it that probed past it move back, so no tombstones are
+// left. s's own list of aliases is the caller's to change, before or
+// after.
+func (t *aliasTable) delete(name string, s *Session) bool {
 	if t.n == 0 {
 		return false
 	}
@@ -82,7 +103,9 @@ func (t *aliasTable) delete(name string) bool {
 		if sl.hash == 0 {
 			return false
 		}
-		if sl.hash == h && sl.name == name {
+		if sl.hash == h && sl.id == s.id {
+			// A session holds a name once, so its ID and the
+			// name's hash find the name's slot.
 			break
 		}
 		i = (i + 1) & mask
@@ -122,4 +145,9 @@ func (t *aliasTable) resize(size int) {
 		}
 		t.slots[i] = *sl
 	}
+}
+
+// hasAlias says whether name is one of s's aliases. nmu must be held.
+func (s *Session) hasAlias(name string) bool {
+	return s.alias == name || (s.alias != "" && slices.Contains(s.ex().aliases, name))
 }

@@ -34,7 +34,7 @@ func (k *Kernel) CreateSession(spec SessionSpec) (*Session, error) {
 		defer running.Store(prev)
 	}
 	startDepth := c.startDepth
-	ret := c.dispatch(k.chain(), s, parent, "_start", etStart, spec.Args, "", 0, "")
+	ret := c.dispatch(k.chain(), s, parent, "_start", etStart, spec.Args, nil, "")
 	for c.startDepth > startDepth {
 		// A panic in _start skipped the end of invokeState.
 		c.startDepth--
@@ -44,15 +44,54 @@ func (k *Kernel) CreateSession(spec SessionSpec) (*Session, error) {
 		return s, nil
 	}
 	if s.parent != c.kses { // the kernel ignores _child
-		c.dispatch(k.chain(), s.parent, c.kses, "_child", etChild, []any{"create", s, ret}, "", 0, "")
+		c.dispatch(k.chain(), s.parent, c.kses, "_child", etChild, []any{"create", s, ret}, nil, "")
 	}
 	if s.dead {
 		return s, nil
 	}
 	// POE queues a no-op _garbage_collect event: a session that does
 	// nothing in _start is swept when the batch that dispatches it ends.
-	_, _ = c.push(s, s, "_garbage_collect", etGC, nil, 0, "", 0, "")
+	if c.parallel {
+		_, _ = c.push(s, s, "_garbage_collect", etGC, nil, 0, nil, "")
+	} else {
+		c.queueGC(s)
+	}
 	return s, nil
+}
+
+// gcGroup is the sessions of one _garbage_collect entry of the queue.
+type gcGroup struct{ sessions []*Session }
+
+// queueGC queues s's _garbage_collect event in POE order. Sessions created
+// one after the other, with nothing queued between them and within one
+// batch, share one queue entry: their events would be dispatched one after
+// the other, doing nothing but dropping the count each holds, so one entry
+// that drops them in the same order is the same. Creating a million
+// sessions then queues a list of a million pointers, not a million events.
+func (c *core) queueGC(s *Session) {
+	c.qmu.Lock()
+	if s.dead {
+		c.qmu.Unlock()
+		return
+	}
+	if e := c.gcOpen; e != nil && e.seq == c.seq {
+		g := e.args[0].(*gcGroup)
+		g.sessions = append(g.sessions, s)
+	} else {
+		e = c.newEvent()
+		*e = event{dest: c.kses, src: c.kses, name: "_garbage_collect", typ: etGC}
+		e.setArgs([]any{&gcGroup{sessions: []*Session{s}}})
+		c.seq++
+		e.seq, e.due = c.seq, c.clock
+		c.q.pushFIFO(e)
+		c.gcOpen = e
+	}
+	if s.evTo == 0 {
+		s.refs++
+	}
+	s.evTo++
+	c.wakeLocked()
+	c.qmu.Unlock()
 }
 
 func (c *core) newSession(parent *Session, spec SessionSpec) *Session {
@@ -133,8 +172,8 @@ func (k *Kernel) DetachChild(child *Session) error {
 	if me == c.kses || child.parent != me {
 		return ErrNotPermitted
 	}
-	c.dispatch(k.chain(), me, c.kses, "_child", etChild, []any{"lose", child, nil}, "", 0, "")
-	c.dispatch(k.chain(), child, c.kses, "_parent", etParent, []any{me, c.kses}, "", 0, "")
+	c.dispatch(k.chain(), me, c.kses, "_child", etChild, []any{"lose", child, nil}, nil, "")
+	c.dispatch(k.chain(), child, c.kses, "_parent", etParent, []any{me, c.kses}, nil, "")
 	c.moveChild(child, c.kses)
 	return nil
 }
@@ -154,9 +193,9 @@ func (k *Kernel) DetachMyself() error {
 		return ErrNotPermitted
 	}
 	if !c.starting(me) {
-		c.dispatch(k.chain(), old, c.kses, "_child", etChild, []any{"lose", me, nil}, "", 0, "")
+		c.dispatch(k.chain(), old, c.kses, "_child", etChild, []any{"lose", me, nil}, nil, "")
 	}
-	c.dispatch(k.chain(), me, c.kses, "_parent", etParent, []any{old, c.kses}, "", 0, "")
+	c.dispatch(k.chain(), me, c.kses, "_parent", etParent, []any{old, c.kses}, nil, "")
 	c.moveChild(me, c.kses)
 	return nil
 }
@@ -189,7 +228,7 @@ func (k *Kernel) RefcountDecrement(id int, tag string) (int, error) {
 		return 0, ErrNoSuchSession
 	}
 	k.c.smu.Lock()
-	n := s.extref[tag]
+	n := s.ex().extref[tag]
 	k.c.smu.Unlock()
 	if n <= 0 {
 		return 0, ErrInvalid
@@ -200,11 +239,12 @@ func (k *Kernel) RefcountDecrement(id int, tag string) (int, error) {
 func (c *core) extrefInc(s *Session, tag string) int {
 	c.smu.Lock()
 	defer c.smu.Unlock()
-	if s.extref == nil {
-		s.extref = make(map[string]int)
+	x := s.exw()
+	if x.extref == nil {
+		x.extref = make(map[string]int)
 	}
-	n := s.extref[tag] + 1
-	s.extref[tag] = n
+	n := x.extref[tag] + 1
+	x.extref[tag] = n
 	if n == 1 {
 		c.extrefs++
 		c.refInc(s)
@@ -215,12 +255,13 @@ func (c *core) extrefInc(s *Session, tag string) int {
 func (c *core) extrefDec(s *Session, tag string) int {
 	c.smu.Lock()
 	defer c.smu.Unlock()
-	n := s.extref[tag] - 1
+	x := s.ex()
+	n := x.extref[tag] - 1
 	if n > 0 {
-		s.extref[tag] = n
+		x.extref[tag] = n
 		return n
 	}
-	delete(s.extref, tag)
+	delete(x.extref, tag)
 	c.extrefs--
 	c.refDec(s)
 	return 0
@@ -228,7 +269,7 @@ func (c *core) extrefDec(s *Session, tag string) int {
 
 func (c *core) extrefDecIfAlive(s *Session, tag string) {
 	c.smu.Lock()
-	live := !s.gone.Load() && s.extref[tag] > 0
+	live := !s.gone.Load() && s.ex().extref[tag] > 0
 	c.smu.Unlock()
 	if live {
 		c.extrefDec(s, tag)
@@ -244,7 +285,8 @@ func (k *Kernel) HandleAdd(h io.Closer) error {
 		return ErrNoSuchSession
 	}
 	k.c.smu.Lock()
-	s.handles = append(s.handles, h)
+	x := s.exw()
+	x.handles = append(x.handles, h)
 	k.c.handles++
 	k.c.smu.Unlock()
 	k.c.refInc(s)
@@ -256,18 +298,19 @@ func (k *Kernel) HandleAdd(h io.Closer) error {
 func (k *Kernel) HandleRemove(h io.Closer) {
 	s := k.cur()
 	k.c.smu.Lock()
-	for i, x := range s.handles {
-		if x == h {
-			s.handles = append(s.handles[:i], s.handles[i+1:]...)
+	x := s.ex()
+	for i, o := range x.handles {
+		if o == h {
+			x.handles = append(x.handles[:i], x.handles[i+1:]...)
 			k.c.handles--
 			k.c.smu.Unlock()
 			k.c.refDec(s)
 			return
 		}
 	}
-	for i, x := range s.passive {
-		if x == h {
-			s.passive = append(s.passive[:i], s.passive[i+1:]...)
+	for i, o := range x.passive {
+		if o == h {
+			x.passive = append(x.passive[:i], x.passive[i+1:]...)
 			break
 		}
 	}
@@ -281,10 +324,11 @@ func (k *Kernel) HandleRemove(h io.Closer) {
 func (k *Kernel) HandleRelease(h io.Closer) {
 	s := k.cur()
 	k.c.smu.Lock()
-	for i, x := range s.handles {
-		if x == h {
-			s.handles = append(s.handles[:i], s.handles[i+1:]...)
-			s.passive = append(s.passive, h)
+	x := s.ex()
+	for i, o := range x.handles {
+		if o == h {
+			x.handles = append(x.handles[:i], x.handles[i+1:]...)
+			x.passive = append(x.passive, h)
 			k.c.handles--
 			k.c.smu.Unlock()
 			k.c.refDec(s)

@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"fmt"
-	"runtime"
 	"slices"
 	"sync"
 )
@@ -56,13 +55,12 @@ func (c *core) senderFor(s *Session) *Session {
 // enqueue posts an event due now. skip is the number of frames above
 // enqueue to the user's call, for recording the caller.
 func (c *core) enqueue(dest, src *Session, name string, typ evType, args []any, due int64, skip int) error {
-	var file, from string
-	var line int
+	var at *site
 	if c.callers || dest.trace {
-		_, file, line, _ = runtime.Caller(skip + 1)
+		at = callSite(skip + 1)
 	}
-	from = c.callerState(src)
-	_, err := c.push(dest, src, name, typ, args, due, file, line, from)
+	from := c.callerState(src)
+	_, err := c.push(dest, src, name, typ, args, due, at, from)
 	return err
 }
 
@@ -72,9 +70,9 @@ func (c *core) enqueue(dest, src *Session, name string, typ evType, args []any, 
 // Delay(ev, 0) sorts after that timer, as in POE, without a clock read per
 // post. For a timer, due is its due time and also advances the cache when
 // it is the current time.
-func (c *core) push(dest, src *Session, name string, typ evType, args []any, due int64, file string, line int, from string) (uint64, error) {
+func (c *core) push(dest, src *Session, name string, typ evType, args []any, due int64, at *site, from string) (uint64, error) {
 	if c.parallel && typ&etAlarm == 0 {
-		return 0, c.pushParallel(dest, src, name, typ, args, file, line, from)
+		return 0, c.pushParallel(dest, src, name, typ, args, at, from)
 	}
 	c.qmu.Lock()
 	if dest.dead {
@@ -87,16 +85,8 @@ func (c *core) push(dest, src *Session, name string, typ evType, args []any, due
 		c.qmu.Unlock()
 		return 0, nil
 	}
-	var e *event
-	if c.parallel {
-		e = eventPool.Get().(*event)
-	} else if n := len(c.freeEv); n > 0 {
-		e = c.freeEv[n-1]
-		c.freeEv = c.freeEv[:n-1]
-	} else {
-		e = new(event)
-	}
-	*e = event{dest: dest, src: src, name: name, typ: typ, file: file, line: line, from: from}
+	e := c.newEvent()
+	*e = event{dest: dest, src: src, name: name, typ: typ, at: at, from: from}
 	e.setArgs(args)
 	c.seq++
 	e.seq = c.seq
@@ -121,6 +111,28 @@ func (c *core) push(dest, src *Session, name string, typ evType, args []any, due
 			src.evFrom++
 		}
 	}
+	c.wakeLocked()
+	seq := e.seq
+	c.qmu.Unlock()
+	return seq, nil
+}
+
+// newEvent returns an event to fill: a recycled one when there is one.
+// qmu must be held.
+func (c *core) newEvent() *event {
+	if c.parallel {
+		return eventPool.Get().(*event)
+	}
+	if n := len(c.freeEv); n > 0 {
+		e := c.freeEv[n-1]
+		c.freeEv = c.freeEv[:n-1]
+		return e
+	}
+	return new(event)
+}
+
+// wakeLocked wakes the loop if it sleeps; qmu must be held.
+func (c *core) wakeLocked() {
 	if c.sleeping {
 		c.sleeping = false
 		select {
@@ -128,16 +140,13 @@ func (c *core) push(dest, src *Session, name string, typ evType, args []any, due
 		default:
 		}
 	}
-	seq := e.seq
-	c.qmu.Unlock()
-	return seq, nil
 }
 
 // pushParallel hands a post to dest's mailbox. It takes no kernel-wide
 // lock: the session's counts are atomic, and the mailbox keeps the order
 // of one sender's events. A post to a session that has begun to stop is
 // accepted and dropped when it comes up, as in pdispatch.
-func (c *core) pushParallel(dest, src *Session, name string, typ evType, args []any, file string, line int, from string) error {
+func (c *core) pushParallel(dest, src *Session, name string, typ evType, args []any, at *site, from string) error {
 	if dest.gone.Load() {
 		return ErrNoSuchSession
 	}
@@ -145,7 +154,7 @@ func (c *core) pushParallel(dest, src *Session, name string, typ evType, args []
 		return nil
 	}
 	e := eventPool.Get().(*event)
-	*e = event{dest: dest, src: src, name: name, typ: typ, file: file, line: line, from: from}
+	*e = event{dest: dest, src: src, name: name, typ: typ, at: at, from: from}
 	e.setArgs(args)
 	countParallel(e)
 	// A handler of src running on worker w counts the post there (see
@@ -199,6 +208,17 @@ func (c *core) markIfFree(s *Session, locked bool) {
 func (c *core) unrefEventLocked(e *event) {
 	if c.parallel {
 		c.unrefParallel(e, true)
+		return
+	}
+	if e.typ&etGC != 0 {
+		// A gcGroup: each of its sessions held a count for its own
+		// event (see queueGC).
+		for _, s := range e.args[0].(*gcGroup).sessions {
+			s.evTo--
+			if s.evTo == 0 {
+				c.refDecLocked(s)
+			}
+		}
 		return
 	}
 	e.dest.evTo--
@@ -409,22 +429,21 @@ func (c *core) call(ch *chain, src, dest *Session, name string, args []any, skip
 	if dest.dead {
 		return nil, ErrNoSuchSession
 	}
-	var file string
-	var line int
+	var at *site
 	if c.callers || dest.trace {
-		_, file, line, _ = runtime.Caller(skip + 1)
+		at = callSite(skip + 1)
 	}
 	from := c.callerState(src)
 	if c.parallel {
-		return c.parallelCall(ch, src, dest, name, args, file, line, from)
+		return c.parallelCall(ch, src, dest, name, args, at, from)
 	}
 	var ret any
 	if dest == src && dest == c.activeSession() {
 		// POE calls its own session's handler directly: no new
 		// active event and no exception trap.
-		ret = c.invokeState(&dest.view, dest, src, name, etCall, args, file, line, from)
+		ret = c.invokeState(&dest.view, dest, src, name, etCall, args, at, from)
 	} else {
-		ret = c.dispatch(nil, dest, src, name, etCall, args, file, line, from)
+		ret = c.dispatch(nil, dest, src, name, etCall, args, at, from)
 	}
 	if src == c.kses && c.dispatching == 0 {
 		// A call from outside any session: POE rethrows at once.
@@ -437,7 +456,7 @@ func (c *core) call(ch *chain, src, dest *Session, name string, args []any, skip
 
 // dispatch runs dest's handler for an event, trapping panics.
 // In Parallel mode it runs on ch, the call chain of the caller.
-func (c *core) dispatch(ch *chain, dest, src *Session, name string, typ evType, args []any, file string, line int, from string) any {
+func (c *core) dispatch(ch *chain, dest, src *Session, name string, typ evType, args []any, at *site, from string) any {
 	if dest == c.kses {
 		return c.kernelEvent(name, args)
 	}
@@ -445,7 +464,7 @@ func (c *core) dispatch(ch *chain, dest, src *Session, name string, typ evType, 
 		return nil
 	}
 	if c.parallel {
-		ret, _ := c.pdispatch(ch, dest, src, name, typ, args, file, line, from)
+		ret, _ := c.pdispatch(ch, dest, src, name, typ, args, at, from)
 		return ret
 	}
 	if dest.dead {
@@ -455,7 +474,7 @@ func (c *core) dispatch(ch *chain, dest, src *Session, name string, typ evType, 
 	c.activeEvent, c.activeType = name, typ
 	c.dispatching++
 	argTop := c.args.height()
-	ret := c.invokeTrapped(&dest.view, dest, src, name, typ, args, file, line, from)
+	ret := c.invokeTrapped(&dest.view, dest, src, name, typ, args, at, from)
 	// A panic may have unwound Calls (to the session's own handlers,
 	// which are not trapped) before they could pop their arguments.
 	c.args.popTo(argTop)
@@ -468,7 +487,7 @@ func (c *core) dispatch(ch *chain, dest, src *Session, name string, typ evType, 
 	return ret
 }
 
-func (c *core) invokeTrapped(view *Kernel, dest, src *Session, name string, typ evType, args []any, file string, line int, from string) (ret any) {
+func (c *core) invokeTrapped(view *Kernel, dest, src *Session, name string, typ evType, args []any, at *site, from string) (ret any) {
 	depth := dest.evDepth
 	defer func() {
 		if r := recover(); r != nil {
@@ -476,7 +495,7 @@ func (c *core) invokeTrapped(view *Kernel, dest, src *Session, name string, typ 
 			c.trapped(r, depth, dest, src, name, typ, from)
 		}
 	}()
-	return c.invokeState(view, dest, src, name, typ, args, file, line, from)
+	return c.invokeState(view, dest, src, name, typ, args, at, from)
 }
 
 // trapped handles a panic that invokeTrapped recovered. It is a function
@@ -498,9 +517,9 @@ func (c *core) trapped(r any, depth uint8, dest, src *Session, name string, typ 
 // invokeState is POE::Session's _invoke_state: find the handler, fall back
 // to _default, and call it. typ says whether the session is starting or
 // stopping, when it gets no cache of Events.
-func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ evType, args []any, file string, line int, from string) any {
+func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ evType, args []any, at *site, from string) any {
 	if dest.trace {
-		c.traceEvent(dest, name, file, line)
+		c.traceEvent(dest, name, at)
 	}
 	var h Handler
 	if name == dest.lastName && dest.lastHandler != nil {
@@ -509,7 +528,7 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ ev
 		dest.lastName, dest.lastHandler = name, h
 	}
 	if h == nil {
-		if h, name, args = c.toDefault(dest, name, args, file, line); h == nil {
+		if h, name, args = c.toDefault(dest, name, args, at); h == nil {
 			return nil
 		}
 	}
@@ -544,7 +563,8 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ ev
 			ev.Kernel = view
 		}
 		ev.State, ev.Sender, ev.Args = name, src, args
-		ev.CallerFile, ev.CallerLine, ev.CallerState = file, line, from
+		ev.CallerFile, ev.CallerLine = at.where()
+		ev.CallerState = from
 	} else {
 		if typ&etStart != 0 && !c.parallel && !c.freshEvents && c.startDepth < len(c.startEvs) {
 			// _start in POE order: the kernel's Event for this
@@ -563,10 +583,9 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ ev
 			State:       name,
 			Sender:      src,
 			Args:        args,
-			CallerFile:  file,
-			CallerLine:  line,
 			CallerState: from,
 		}
+		ev.CallerFile, ev.CallerLine = at.where()
 	}
 	if !c.parallel {
 		// One atomic store tells other goroutines both the active
@@ -594,7 +613,8 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ ev
 // traceEvent prints the line of the session's "trace" option.
 //
 //go:noinline
-func (c *core) traceEvent(dest *Session, name, file string, line int) {
+func (c *core) traceEvent(dest *Session, name string, at *site) {
+	file, line := at.where()
 	fmt.Fprintf(c.out, "%d -> %s (from %s at %d)\n", dest.id, name, file, line)
 }
 
@@ -604,7 +624,7 @@ func (c *core) traceEvent(dest *Session, name, file string, line int) {
 // stays small.
 //
 //go:noinline
-func (c *core) toDefault(dest *Session, name string, args []any, file string, line int) (Handler, string, []any) {
+func (c *core) toDefault(dest *Session, name string, args []any, at *site) (Handler, string, []any) {
 	if len(name) > 0 && name[0] == 0 {
 		// An internal event (a wheel's, named with a leading NUL)
 		// whose handler is gone: its wheel was closed. It never
@@ -614,6 +634,7 @@ func (c *core) toDefault(dest *Session, name string, args []any, file string, li
 	h := dest.states["_default"]
 	if h == nil {
 		if dest.warnDflt && name != "_signal" {
+			file, line := at.where()
 			fmt.Fprintf(c.out, "a '%s' event was sent from %s at %d to session %d but session %d has neither a handler for it nor one for _default\n", name, file, line, dest.id, dest.id)
 		}
 		return nil, name, args
@@ -678,7 +699,7 @@ func (c *core) handlerPanic(x *Exception, typ evType) {
 		c.recordException(x)
 		return
 	}
-	_, _ = c.push(x.Dest, c.kses, "_signal", etSignal|etSigDie, []any{"DIE", x}, 0, "", 0, "")
+	_, _ = c.push(x.Dest, c.kses, "_signal", etSignal|etSigDie, []any{"DIE", x}, 0, nil, "")
 }
 
 func (c *core) recordException(err error) {
@@ -720,7 +741,7 @@ func (c *core) kernelEvent(name string, args []any) any {
 		}
 		c.qmu.Unlock()
 		if idle && c.handles == 0 {
-			_, _ = c.push(c.kses, c.kses, "_signal", etSignal, []any{"ZOMBIE"}, 0, "", 0, "")
+			_, _ = c.push(c.kses, c.kses, "_signal", etSignal, []any{"ZOMBIE"}, 0, nil, "")
 		}
 	}
 	return nil

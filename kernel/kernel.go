@@ -149,6 +149,7 @@ type core struct {
 	sleeping bool
 	wake     chan struct{}
 	stopReq  bool
+	gcOpen   *event // the last _garbage_collect entry, while sessions may join it (see queueGC)
 
 	// nmu guards the name tables, which Post reads from any goroutine.
 	nmu     sync.RWMutex
@@ -234,6 +235,7 @@ func New(opts ...Option) *Kernel {
 		c.initParallel()
 	}
 	c.ids.set(0, c.kses)
+	c.aliases.ids = &c.ids
 	c.nextID = 1
 	c.sig.init()
 	c.root = &Kernel{c: c}

@@ -150,7 +150,7 @@ func (c *core) release(s *Session) {
 }
 
 // pdispatch runs dest's handler on chain ch under dest's execution lock.
-func (c *core) pdispatch(ch *chain, dest, src *Session, name string, typ evType, args []any, file string, line int, from string) (any, error) {
+func (c *core) pdispatch(ch *chain, dest, src *Session, name string, typ evType, args []any, at *site, from string) (any, error) {
 	if dest.gone.Load() {
 		return nil, ErrNoSuchSession
 	}
@@ -164,7 +164,7 @@ func (c *core) pdispatch(ch *chain, dest, src *Session, name string, typ evType,
 	prevE, prevT := dest.runEvent, dest.runType
 	dest.runEvent, dest.runType = name, typ
 	argTop := ch.args.height()
-	ret := c.invokeTrapped(view, dest, src, name, typ, args, file, line, from)
+	ret := c.invokeTrapped(view, dest, src, name, typ, args, at, from)
 	// A panic may have unwound Calls to the session's own handlers
 	// before they could pop their arguments.
 	ch.args.popTo(argTop)
@@ -176,13 +176,13 @@ func (c *core) pdispatch(ch *chain, dest, src *Session, name string, typ evType,
 	return ret, nil
 }
 
-func (c *core) parallelCall(ch *chain, src, dest *Session, name string, args []any, file string, line int, from string) (any, error) {
+func (c *core) parallelCall(ch *chain, src, dest *Session, name string, args []any, at *site, from string) (any, error) {
 	if ch != nil && dest == src && dest.owner.Load() == ch {
 		// A call to one's own session: a plain function call, and a
 		// panic propagates to the caller, as in POE.
-		return c.invokeState(c.viewFor(ch, dest), dest, src, name, etCall, args, file, line, from), nil
+		return c.invokeState(c.viewFor(ch, dest), dest, src, name, etCall, args, at, from), nil
 	}
-	ret, err := c.pdispatch(ch, dest, src, name, etCall, args, file, line, from)
+	ret, err := c.pdispatch(ch, dest, src, name, etCall, args, at, from)
 	if err == nil && src == c.kses && ch == nil {
 		if x := c.takeException(); x != nil {
 			return ret, x
@@ -211,7 +211,7 @@ func (s *Session) InvokeUserMessage(msg any) {
 			c.dispatchSignal(ch, e)
 		case e.typ&etGC != 0:
 		default:
-			c.dispatch(ch, e.dest, e.src, e.name, e.typ, e.args, e.file, e.line, e.from)
+			c.dispatch(ch, e.dest, e.src, e.name, e.typ, e.args, e.at, e.from)
 		}
 	}
 	c.unrefParallel(e, false)
@@ -251,7 +251,7 @@ func (c *core) testIdleParallel() {
 	// at the same moment post one IDLE, not one each.
 	c.qmu.Lock()
 	if c.pendingCount() == 0 && c.q.len() == 0 && c.sessions > 0 && c.running {
-		_, _ = c.push(c.kses, c.kses, "_signal", etSignal, []any{"IDLE"}, 0, "", 0, "")
+		_, _ = c.push(c.kses, c.kses, "_signal", etSignal, []any{"IDLE"}, 0, nil, "")
 	}
 	c.qmu.Unlock()
 }

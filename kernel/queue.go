@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"container/heap"
+	"runtime"
 	"slices"
 )
 
@@ -32,13 +33,12 @@ type event struct {
 	dest *Session
 	src  *Session
 	name string
-	typ  evType
 	args []any
+	at   *site // where it was posted, when recorded
+	from string
 
-	file, from string
-	line       int
-
-	hidx int // index in the timer heap, or -1 when in the FIFO
+	hidx int32 // index in the timer heap, or -1 when in the FIFO
+	typ  evType
 	dead bool
 
 	// argv holds the arguments of a post with few of them, so that the
@@ -46,6 +46,28 @@ type event struct {
 	// nothing. args points into it then; the handler's Args is valid
 	// until it returns, as the event is recycled after (see Event).
 	argv [2]any
+}
+
+// site is where an event was posted or a Call made, recorded for
+// WithCallers and for sessions that trace.
+type site struct {
+	file string
+	line int
+}
+
+// callSite records the frame skip above its caller's (0: the caller's
+// own line).
+func callSite(skip int) *site {
+	_, file, line, _ := runtime.Caller(skip + 1)
+	return &site{file, line}
+}
+
+// where returns the file and line, or "" and 0 for no site.
+func (at *site) where() (string, int) {
+	if at == nil {
+		return "", 0
+	}
+	return at.file, at.line
 }
 
 // setArgs copies args into e, inline when they fit, and returns nil for
@@ -122,7 +144,7 @@ func (q *queue) peek() *event {
 // the queue.
 func (q *queue) remove(e *event) {
 	if e.hidx >= 0 {
-		heap.Remove(&q.timers, e.hidx)
+		heap.Remove(&q.timers, int(e.hidx))
 		delete(q.byID, e.seq)
 		e.hidx = -1
 		q.live--
@@ -171,12 +193,12 @@ func (h timerHeap) Less(i, j int) bool {
 }
 func (h timerHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].hidx = i
-	h[j].hidx = j
+	h[i].hidx = int32(i)
+	h[j].hidx = int32(j)
 }
 func (h *timerHeap) Push(x any) {
 	e := x.(*event)
-	e.hidx = len(*h)
+	e.hidx = int32(len(*h))
 	*h = append(*h, e)
 }
 func (h *timerHeap) Pop() any {

@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"io"
 	"time"
 )
 
@@ -89,7 +90,7 @@ func (k *Kernel) Stop() {
 func (c *core) testIdleLocked() {
 	if c.q.len() == 0 && c.handles == 0 && c.extrefs == 0 && c.sig.pidCount == 0 && c.sessions > 0 {
 		c.qmu.Unlock()
-		_, _ = c.push(c.kses, c.kses, "_signal", etSignal, []any{"IDLE"}, 0, "", 0, "")
+		_, _ = c.push(c.kses, c.kses, "_signal", etSignal, []any{"IDLE"}, 0, nil, "")
 		c.qmu.Lock()
 	}
 }
@@ -165,6 +166,8 @@ func (c *core) runBatch() {
 		}
 	}
 	cutoff := c.seq
+	// Sessions created from now on are in the next batch.
+	c.gcOpen = nil
 	for {
 		e := c.q.peek()
 		if e == nil || !isDue(e, now, cutoff) || c.stopReq {
@@ -180,7 +183,7 @@ func (c *core) runBatch() {
 		} else if e.typ&etSignal != 0 {
 			c.dispatchSignal(nil, e)
 		} else if e.typ&etGC == 0 {
-			c.dispatch(nil, dest, src, e.name, e.typ, e.args, e.file, e.line, e.from)
+			c.dispatch(nil, dest, src, e.name, e.typ, e.args, e.at, e.from)
 		}
 		if c.hasException() {
 			c.stopAll(nil)
@@ -374,11 +377,11 @@ func (c *core) stopClaimed(ch *chain, s *Session) {
 	children := s.Children()
 	c.smu.Unlock()
 	for _, child := range children {
-		c.dispatch(ch, parent, c.kses, "_child", etChild, []any{"gain", child}, "", 0, "")
-		c.dispatch(ch, child, c.kses, "_parent", etParent, []any{child.parent, parent}, "", 0, "")
+		c.dispatch(ch, parent, c.kses, "_child", etChild, []any{"gain", child}, nil, "")
+		c.dispatch(ch, child, c.kses, "_parent", etParent, []any{child.parent, parent}, nil, "")
 	}
-	ret := c.dispatch(ch, s, c.activeSession(), "_stop", etStop, nil, "", 0, "")
-	c.dispatch(ch, parent, c.kses, "_child", etChild, []any{"lose", s, ret}, "", 0, "")
+	ret := c.dispatch(ch, s, c.activeSession(), "_stop", etStop, nil, nil, "")
+	c.dispatch(ch, parent, c.kses, "_child", etChild, []any{"lose", s, ret}, nil, "")
 	c.free(s)
 }
 
@@ -397,22 +400,28 @@ func (c *core) free(s *Session) {
 	}
 
 	c.sig.clearSession(c, s)
-	c.extrefs -= len(s.extref)
-	s.extref = nil
-	handles := append(s.passive, s.handles...)
-	c.handles -= len(s.handles)
-	s.handles, s.passive = nil, nil
+	var handles []io.Closer
+	if x := s.extras.Load(); x != nil {
+		c.extrefs -= len(x.extref)
+		x.extref = nil
+		handles = append(x.passive, x.handles...)
+		c.handles -= len(x.handles)
+		x.handles, x.passive = nil, nil
+	}
 	c.smu.Unlock()
 
 	c.nmu.Lock()
 	c.ids.delete(s.id)
 	if s.alias != "" {
-		c.aliases.delete(s.alias)
+		c.aliases.delete(s.alias, s)
 	}
-	for _, a := range s.aliases {
-		c.aliases.delete(a)
+	if x := s.extras.Load(); x != nil {
+		for _, a := range x.aliases {
+			c.aliases.delete(a, s)
+		}
+		x.aliases = nil
 	}
-	s.alias, s.aliases = "", nil
+	s.alias = ""
 	c.nmu.Unlock()
 
 	c.qmu.Lock()
@@ -462,6 +471,7 @@ func (c *core) finalize() {
 	c.sig.finalize(c)
 	c.qmu.Lock()
 	c.q = queue{}
+	c.gcOpen = nil
 	c.stopReq = false
 	c.qmu.Unlock()
 	c.kses.evTo, c.kses.evFrom, c.kses.refs = 0, 0, 0

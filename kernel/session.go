@@ -25,7 +25,6 @@ type Session struct {
 	// children.
 	firstChild, lastChild *Session
 	prevSib, nextSib      *Session
-	nChildren             int
 	states                States
 	heap                  Heap
 	// A one-entry cache of states: the last event name dispatched and
@@ -38,19 +37,10 @@ type Session struct {
 	// is how many of its handlers are running, one inside the other.
 	evc *evCache
 
-	// Guarded by c.qmu: the reference count POE keeps: 1 for any events
-	// to it (evTo counts them), 1 for any events from it (evFrom), 1 per
-	// child, alias, extra-reference tag, wheel and child process.
-	refs int
-
-	alias   string   // its first alias: most sessions have at most one
-	aliases []string // the others
-	extref  map[string]int
-	handles []io.Closer
-	passive []io.Closer // closed at stop, but keep nothing alive
-	pids    map[int]struct{}
-	sigs    map[string]sigWatch
+	alias   string // its first alias: most sessions have at most one
 	markGen uint64 // the sweep generation and position (markIdx) of its newest mark
+	// What few sessions use, allocated on first use (see ex and exw).
+	extras atomic.Pointer[sessionExtras]
 
 	// The small fields together, so that padding does not grow a
 	// million sessions. evTo and evFrom are guarded by c.qmu. In
@@ -60,6 +50,10 @@ type Session struct {
 	// and the session is collectable when both are zero.
 	evTo, evFrom int32
 	markIdx      int32
+	// Guarded by c.qmu: the reference count POE keeps: 1 for any events
+	// to it (evTo counts them), 1 for any events from it (evFrom), 1 per
+	// child, alias, extra-reference tag, wheel and child process.
+	refs         int32
 	pev          atomic.Int32
 	gone         atomic.Bool // dead, readable without qmu
 	closing      atomic.Bool // stopping or dead: queued events are dropped
@@ -73,9 +67,47 @@ type Session struct {
 	// What only Parallel mode needs, allocated there: a POE-order session
 	// is 128 bytes smaller without it.
 	*parSession
+}
 
+// sessionExtras holds the parts of a session that most sessions never
+// use. A million sessions that each hold one alias and nothing else are
+// 100 bytes smaller each without them.
+type sessionExtras struct {
+	aliases []string       // the aliases after Session.alias; nmu
+	extref  map[string]int // smu, as the rest
+	handles []io.Closer
+	passive []io.Closer // closed at stop, but keep nothing alive
+	pids    map[int]struct{}
+	sigs    map[string]sigWatch
 	actorMu sync.Mutex
 	pid     *actor.PID // registered lazily, see PID
+}
+
+// noExtras is what ex gives for a session without extras. Nothing writes
+// to it: writers use exw.
+var noExtras sessionExtras
+
+// ex returns s's extras for reading: empty ones when s has none. The lock
+// that guards the field read must be held.
+func (s *Session) ex() *sessionExtras {
+	if x := s.extras.Load(); x != nil {
+		return x
+	}
+	return &noExtras
+}
+
+// exw returns s's extras for writing, allocating them on first use. Fields
+// of the extras are guarded by different locks, so two writers may get
+// here at once; the first one's allocation wins.
+func (s *Session) exw() *sessionExtras {
+	if x := s.extras.Load(); x != nil {
+		return x
+	}
+	x := new(sessionExtras)
+	if s.extras.CompareAndSwap(nil, x) {
+		return x
+	}
+	return s.extras.Load()
 }
 
 // addAlias records name as one of s's aliases.
@@ -83,22 +115,24 @@ func (s *Session) addAlias(name string) {
 	if s.alias == "" {
 		s.alias = name
 	} else {
-		s.aliases = append(s.aliases, name)
+		x := s.exw()
+		x.aliases = append(x.aliases, name)
 	}
 }
 
 // removeAlias forgets name, one of s's aliases.
 func (s *Session) removeAlias(name string) {
+	x := s.ex()
 	if s.alias == name {
 		s.alias = ""
-		if n := len(s.aliases); n > 0 {
-			s.alias = s.aliases[n-1]
-			s.aliases = s.aliases[:n-1]
+		if n := len(x.aliases); n > 0 {
+			s.alias = x.aliases[n-1]
+			x.aliases = x.aliases[:n-1]
 		}
 		return
 	}
-	if i := slices.Index(s.aliases, name); i >= 0 {
-		s.aliases = slices.Delete(s.aliases, i, i+1)
+	if i := slices.Index(x.aliases, name); i >= 0 {
+		x.aliases = slices.Delete(x.aliases, i, i+1)
 	}
 }
 
@@ -108,7 +142,7 @@ func (s *Session) aliasList() []string {
 	if s.alias != "" {
 		list = append(list, s.alias)
 	}
-	return append(list, s.aliases...)
+	return append(list, s.ex().aliases...)
 }
 
 // parSession is a session's Parallel mode state.
@@ -176,7 +210,6 @@ func (s *Session) addChild(ch *Session) {
 		s.firstChild = ch
 	}
 	s.lastChild = ch
-	s.nChildren++
 }
 
 func (s *Session) removeChild(ch *Session) {
@@ -194,7 +227,6 @@ func (s *Session) removeChild(ch *Session) {
 		s.lastChild = ch.prevSib
 	}
 	ch.prevSib, ch.nextSib = nil, nil
-	s.nChildren--
 }
 
 // Alive reports whether the session has not been stopped.

@@ -81,19 +81,22 @@ func (k *Kernel) Sig(sig, event string, args ...any) {
 	c.smu.Lock()
 	defer c.smu.Unlock()
 	if event == "" {
-		if _, ok := s.sigs[sig]; ok {
-			delete(s.sigs, sig)
-			c.sig.unwatch(c, sig)
+		if x := s.ex(); x.sigs != nil {
+			if _, ok := x.sigs[sig]; ok {
+				delete(x.sigs, sig)
+				c.sig.unwatch(c, sig)
+			}
 		}
 		return
 	}
-	if s.sigs == nil {
-		s.sigs = make(map[string]sigWatch)
+	x := s.exw()
+	if x.sigs == nil {
+		x.sigs = make(map[string]sigWatch)
 	}
-	if _, ok := s.sigs[sig]; !ok {
+	if _, ok := x.sigs[sig]; !ok {
 		c.sig.watch(c, sig)
 	}
-	s.sigs[sig] = sigWatch{event: event, args: args}
+	x.sigs[sig] = sigWatch{event: event, args: args}
 }
 
 // SigHandled marks the signal being dispatched as handled, so that a
@@ -133,24 +136,25 @@ func (k *Kernel) SigChild(pid int, event string, args ...any) {
 	c.smu.Lock()
 	defer c.smu.Unlock()
 	if event == "" {
-		if _, ok := s.pids[pid]; ok {
+		if _, ok := s.ex().pids[pid]; ok {
 			c.sig.pidIgnore(c, s, pid)
 		}
 		return
 	}
-	if s.pids == nil {
-		s.pids = make(map[int]struct{})
+	x := s.exw()
+	if x.pids == nil {
+		x.pids = make(map[int]struct{})
 	}
-	if _, ok := s.pids[pid]; !ok {
-		s.pids[pid] = struct{}{}
+	if _, ok := x.pids[pid]; !ok {
+		x.pids[pid] = struct{}{}
 		c.sig.pidWatch[pid] = append(c.sig.pidWatch[pid], s)
 		c.sig.pidCount++
 		c.refInc(s)
 	}
-	if s.sigs == nil {
-		s.sigs = make(map[string]sigWatch)
+	if x.sigs == nil {
+		x.sigs = make(map[string]sigWatch)
 	}
-	s.sigs[pidKey(pid)] = sigWatch{event: event, args: args}
+	x.sigs[pidKey(pid)] = sigWatch{event: event, args: args}
 }
 
 func pidKey(pid int) string { return fmt.Sprintf("\x00pid %d", pid) }
@@ -165,8 +169,9 @@ func (k *Kernel) ChildExit(pid, status int) error {
 }
 
 func (g *signals) pidIgnore(c *core, s *Session, pid int) {
-	delete(s.pids, pid)
-	delete(s.sigs, pidKey(pid))
+	x := s.ex()
+	delete(x.pids, pid)
+	delete(x.sigs, pidKey(pid))
 	g.pidWatch[pid] = removeSession(g.pidWatch[pid], s)
 	if len(g.pidWatch[pid]) == 0 {
 		delete(g.pidWatch, pid)
@@ -185,17 +190,17 @@ func (c *core) childExited(pid, status int) {
 	var notes []note
 	c.smu.Lock()
 	for _, s := range c.sig.pidWatch[pid] {
-		w := s.sigs[pidKey(pid)]
+		w := s.ex().sigs[pidKey(pid)]
 		notes = append(notes, note{s, w.event, append([]any{"CHLD", pid, status}, w.args...)})
 	}
 	c.smu.Unlock()
 	for _, n := range notes {
-		_, _ = c.push(n.s, c.kses, n.ev, etSigChld, n.args, 0, "", 0, "")
+		_, _ = c.push(n.s, c.kses, n.ev, etSigChld, n.args, 0, nil, "")
 		c.smu.Lock()
 		c.sig.pidIgnore(c, n.s, pid)
 		c.smu.Unlock()
 	}
-	_, _ = c.push(c.kses, c.kses, "_signal", etSignal, []any{"CHLD", pid, status}, 0, "", 0, "")
+	_, _ = c.push(c.kses, c.kses, "_signal", etSignal, []any{"CHLD", pid, status}, 0, nil, "")
 }
 
 func (g *signals) watch(c *core, sig string) {
@@ -219,23 +224,28 @@ func (g *signals) unwatch(c *core, sig string) {
 
 // watchKernel registers the kernel's own watcher (IDLE, for ZOMBIE).
 func (g *signals) watchKernel(c *core, sig string) {
-	if c.kses.sigs == nil {
-		c.kses.sigs = make(map[string]sigWatch)
+	x := c.kses.exw()
+	if x.sigs == nil {
+		x.sigs = make(map[string]sigWatch)
 	}
-	c.kses.sigs[sig] = sigWatch{event: "_signal"}
+	x.sigs[sig] = sigWatch{event: "_signal"}
 }
 
 func (g *signals) clearSession(c *core, s *Session) {
-	for name := range s.sigs {
+	x := s.extras.Load()
+	if x == nil {
+		return
+	}
+	for name := range x.sigs {
 		if len(name) > 0 && name[0] == 0 {
 			continue
 		}
 		g.unwatch(c, name)
 	}
-	for pid := range s.pids {
+	for pid := range x.pids {
 		g.pidIgnore(c, s, pid)
 	}
-	s.sigs = nil
+	x.sigs = nil
 }
 
 // resubscribe points the OS bridge at the signals watched now.
@@ -287,7 +297,9 @@ func osSignalName(sig os.Signal) string {
 // finalize forgets all watchers and stops the OS bridge.
 func (g *signals) finalize(c *core) {
 	clear(g.count)
-	c.kses.sigs = nil
+	if x := c.kses.extras.Load(); x != nil {
+		x.sigs = nil
+	}
 	g.osMu.Lock()
 	if g.osCh != nil {
 		signal.Stop(g.osCh)
@@ -322,7 +334,7 @@ func (c *core) dispatchSignal(ch *chain, e *event) {
 	}
 	var deliveries []delivery
 	for i := len(touched) - 1; i >= 0; i-- {
-		if w, ok := touched[i].sigs[sig]; ok {
+		if w, ok := touched[i].ex().sigs[sig]; ok {
 			deliveries = append(deliveries, delivery{touched[i], w})
 		}
 	}
@@ -335,7 +347,7 @@ func (c *core) dispatchSignal(ch *chain, e *event) {
 		ch.sigHandled = false
 		for _, d := range deliveries {
 			args := append(append([]any(nil), e.args...), d.w.args...)
-			c.dispatch(ch, d.s, c.kses, d.w.event, e.typ, args, e.file, e.line, e.from)
+			c.dispatch(ch, d.s, c.kses, d.w.event, e.typ, args, e.at, e.from)
 		}
 		handled = ch.sigHandled
 		ch.sigHandled = saved
@@ -345,7 +357,7 @@ func (c *core) dispatchSignal(ch *chain, e *event) {
 		prior := c.takeException()
 		for _, d := range deliveries {
 			args := append(append([]any(nil), e.args...), d.w.args...)
-			c.dispatch(nil, d.s, c.kses, d.w.event, e.typ, args, e.file, e.line, e.from)
+			c.dispatch(nil, d.s, c.kses, d.w.event, e.typ, args, e.at, e.from)
 		}
 		handled = c.sig.handled
 		c.sig.handled = savedHandled

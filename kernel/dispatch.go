@@ -318,13 +318,11 @@ func (c *core) fastCall(h Handler, src, dest *Session, name string, args []any) 
 		from = prevRec.state // callerState
 	}
 	own, base := c.args.push(args)
-	prevE, prevT := c.activeEvent, c.activeType
-	c.activeEvent, c.activeType = name, etCall
 	c.dispatching++
 	d := dest.evDepth
 	sl := &dest.evc.slot[d]
-	if sl.rec == nil || sl.rec.state != name {
-		sl.rec = &curRec{s: dest, state: name}
+	if sl.rec == nil || sl.rec.state != name || sl.rec.typ != etCall {
+		sl.rec = &curRec{s: dest, state: name, typ: etCall}
 	}
 	ev := &sl.ev
 	if ev.Session == nil {
@@ -345,7 +343,6 @@ func (c *core) fastCall(h Handler, src, dest *Session, name string, args []any) 
 	c.args.popTo(base)
 	c.dispatching--
 	c.cur.Store(prevRec)
-	c.activeEvent, c.activeType = prevE, prevT
 	if src == c.kses && c.dispatching == 0 {
 		if err := c.takeException(); err != nil {
 			return ret, err
@@ -441,7 +438,7 @@ func (c *core) call(ch *chain, src, dest *Session, name string, args []any, skip
 	if dest == src && dest == c.activeSession() {
 		// POE calls its own session's handler directly: no new
 		// active event and no exception trap.
-		ret = c.invokeState(&dest.view, dest, src, name, etCall, args, at, from)
+		ret = c.invokeState(&dest.view, dest, src, name, etCall|etSelf, args, at, from)
 	} else {
 		ret = c.dispatch(nil, dest, src, name, etCall, args, at, from)
 	}
@@ -470,8 +467,7 @@ func (c *core) dispatch(ch *chain, dest, src *Session, name string, typ evType, 
 	if dest.dead {
 		return nil
 	}
-	prevEv, prevE, prevT := c.cur.Load(), c.activeEvent, c.activeType
-	c.activeEvent, c.activeType = name, typ
+	prevEv := c.cur.Load()
 	c.dispatching++
 	argTop := c.args.height()
 	ret := c.invokeTrapped(&dest.view, dest, src, name, typ, args, at, from)
@@ -480,7 +476,6 @@ func (c *core) dispatch(ch *chain, dest, src *Session, name string, typ evType, 
 	c.args.popTo(argTop)
 	c.dispatching--
 	c.cur.Store(prevEv)
-	c.activeEvent, c.activeType = prevE, prevT
 	if typ&(etCall|etStart|etStop) == 0 {
 		return nil
 	}
@@ -527,11 +522,13 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ ev
 	} else if h = dest.states[name]; h != nil {
 		dest.lastName, dest.lastHandler = name, h
 	}
+	active := name // POE's active event, also under _default
 	if h == nil {
 		if h, name, args = c.toDefault(dest, name, args, at); h == nil {
 			return nil
 		}
 	}
+	publish := !c.parallel && typ&etSelf == 0
 	// The Event comes from the session's cache, one per nesting depth
 	// (a wheel's I/O event and the user's event it calls are two), so
 	// that a handler costs no allocation, unless in POE order its state
@@ -546,10 +543,10 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ ev
 			dest.evc = new(evCache)
 		}
 		sl := &dest.evc.slot[d]
-		if !c.parallel && (sl.rec == nil || sl.rec.state != name) {
+		if publish && (sl.rec == nil || sl.rec.state != active || sl.rec.typ != typ) {
 			// Goroutines that post may still read the old record:
 			// a new state at this depth gets a new one.
-			sl.rec = &curRec{s: dest, state: name}
+			sl.rec = &curRec{s: dest, state: active, typ: typ}
 		}
 		ev, rec, reused = &sl.ev, sl.rec, true
 		// Only what changes from event to event is written: fewer
@@ -569,11 +566,11 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ ev
 		if typ&etStart != 0 && !c.parallel && !c.freshEvents && c.startDepth < len(c.startEvs) {
 			// _start in POE order: the kernel's Event for this
 			// depth, and only the record is new.
-			ev, rec = &c.startEvs[c.startDepth], &curRec{s: dest, state: name}
+			ev, rec = &c.startEvs[c.startDepth], &curRec{s: dest, state: active, typ: typ}
 			c.startDepth++
 			started = true
 		} else {
-			b := &evBox{rec: curRec{s: dest, state: name}}
+			b := &evBox{rec: curRec{s: dest, state: active, typ: typ}}
 			ev, rec = &b.ev, &b.rec
 		}
 		*ev = Event{
@@ -587,11 +584,12 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ ev
 		}
 		ev.CallerFile, ev.CallerLine = at.where()
 	}
-	if !c.parallel {
+	if publish {
 		// One atomic store tells other goroutines both the active
-		// session and its state (for SENDER and CALLER_STATE); the
+		// session and its event (for SENDER and CALLER_STATE); the
 		// record never changes, so they may read it while the Event is
-		// reused. In Parallel mode there is no single active session.
+		// reused. In Parallel mode there is no single active session;
+		// a Call to the session's own handler leaves the caller's.
 		c.cur.Store(rec)
 	}
 	dest.evDepth = d + 1
@@ -663,7 +661,8 @@ type evCache struct {
 // state. It is immutable, so goroutines that post may read it at any time.
 type curRec struct {
 	s     *Session
-	state string
+	state string // POE's active event: the name dispatched, before any _default
+	typ   evType
 }
 
 // evBox is an Event that is not reused, with its record, in one

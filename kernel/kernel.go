@@ -169,11 +169,9 @@ type core struct {
 
 	// The rest belongs to the goroutine running handlers.
 	kses        *Session
-	cur         atomic.Pointer[curRec] // the session being dispatched and its state
-	activeEvent string
-	activeType  evType
-	marked      []*Session  // guarded by qmu
-	anyMarked   atomic.Bool // in Parallel mode, len(marked) > 0; read without qmu
+	cur         atomic.Pointer[curRec] // the session being dispatched and its event: POE's active session and event
+	marked      []*Session             // guarded by qmu
+	anyMarked   atomic.Bool            // in Parallel mode, len(marked) > 0; read without qmu
 	markGen     uint64
 	markSpare   []*Session
 	sessions    int // user sessions alive
@@ -282,7 +280,10 @@ func (k *Kernel) ActiveEvent() string {
 		}
 		return k.s.runEvent
 	}
-	return k.c.activeEvent
+	if r := k.c.cur.Load(); r != nil {
+		return r.state
+	}
+	return ""
 }
 
 // starting says whether s is handling its _start: POE's test for "the
@@ -291,7 +292,8 @@ func (c *core) starting(s *Session) bool {
 	if c.parallel {
 		return s.runType&etStart != 0
 	}
-	return s == c.activeSession() && c.activeType&etStart != 0
+	r := c.cur.Load()
+	return r != nil && r.s == s && r.typ&etStart != 0
 }
 
 // IDToSession returns the live session with that ID, or nil.

@@ -180,7 +180,7 @@ func (c *core) parallelCall(ch *chain, src, dest *Session, name string, args []a
 	if ch != nil && dest == src && dest.owner.Load() == ch {
 		// A call to one's own session: a plain function call, and a
 		// panic propagates to the caller, as in POE.
-		return c.invokeState(c.viewFor(ch, dest), dest, src, name, etCall, args, at, from), nil
+		return c.invokeState(c.viewFor(ch, dest), dest, src, name, etCall|etSelf, args, at, from), nil
 	}
 	ret, err := c.pdispatch(ch, dest, src, name, etCall, args, at, from)
 	if err == nil && src == c.kses && ch == nil {

@@ -22,6 +22,10 @@ const (
 	etSigDie                     // the DIE signal of a handler's panic
 	etSigChld                    // a SigChild watcher's event
 	etControl                    // a request from another goroutine (stop)
+	// A Call to the active session's own handler, which POE runs
+	// without making it the active event: CALLER_STATE and ActiveEvent
+	// stay the caller's.
+	etSelf
 )
 
 // event is one entry of the kernel's queue. The queue is ordered by

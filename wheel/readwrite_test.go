@@ -980,3 +980,51 @@ func TestReadWriteSetOutputFilter(t *testing.T) {
 		})
 	}
 }
+
+// TestReadWriteMixedPuts: records a handler puts go out in order through
+// the filters set when each was put; each counts as a message until
+// written, and a record the filter refuses leaves the others as they were.
+func TestReadWriteMixedPuts(t *testing.T) {
+	block := filter.NewBlock()
+	blocked, err := block.Put([]any{"d"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "a\r\nb\r\nc\r\n" + string(bytes.Join(blocked, nil)) + "e\r\n"
+	server, client := tcpPair(t)
+	deadline(client)
+	r := newRig(t)
+	var msgs []int
+	var refused bool
+	r.rwServer(server, wheel.ReadWriteOptions{InputFilter: filter.NewLine(), OutputFilter: filter.NewLine()}, kernel.States{
+		"got_input": func(e *kernel.Event) any {
+			w := rw(e)
+			w.Put("a")
+			w.Put("b", "c")
+			msgs = append(msgs, w.GetDriverOutMessages())
+			w.SetOutputFilter(filter.NewBlock())
+			w.Put("d")
+			w.SetOutputFilter(filter.NewLine())
+			refused = !w.Put("x", 42)
+			w.Put("e")
+			msgs = append(msgs, w.GetDriverOutMessages())
+			w.ShutdownOutput()
+			return nil
+		},
+	})
+	if _, err := io.WriteString(client, "go\n"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(client)
+	if err != nil || string(got) != want {
+		t.Errorf("output = %q, %v; want %q", got, err, want)
+	}
+	client.Close()
+	r.wait()
+	if len(msgs) != 2 || msgs[0] != 3 || msgs[1] != 5 {
+		t.Errorf("GetDriverOutMessages() during the delivery = %v, want [3 5]", msgs)
+	}
+	if !refused {
+		t.Error("Put of a record Line cannot encode returned true")
+	}
+}

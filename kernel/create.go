@@ -68,30 +68,21 @@ type gcGroup struct{ sessions []*Session }
 // the other, doing nothing but dropping the count each holds, so one entry
 // that drops them in the same order is the same. Creating a million
 // sessions then queues a list of a million pointers, not a million events.
+// The entry is an event to the kernel's session that holds its group.
 func (c *core) queueGC(s *Session) {
 	c.qmu.Lock()
+	defer c.qmu.Unlock()
 	if s.dead {
-		c.qmu.Unlock()
 		return
 	}
-	if e := c.gcOpen; e != nil && e.seq == c.seq {
-		g := e.args[0].(*gcGroup)
+	if g := c.gcOpen; g != nil && c.gcSeq == c.seq {
 		g.sessions = append(g.sessions, s)
 	} else {
-		e = c.newEvent()
-		*e = event{dest: c.kses, src: c.kses, name: "_garbage_collect", typ: etGC}
-		e.setArgs([]any{&gcGroup{sessions: []*Session{s}}})
-		c.seq++
-		e.seq, e.due = c.seq, c.clock
-		c.q.pushFIFO(e)
-		c.gcOpen = e
+		g = &gcGroup{sessions: []*Session{s}}
+		c.gcSeq = c.queueLocked(c.kses, c.kses, "_garbage_collect", etGC, []any{g}, 0, nil, "")
+		c.gcOpen = g
 	}
-	if s.evTo == 0 {
-		s.refs++
-	}
-	s.evTo++
-	c.wakeLocked()
-	c.qmu.Unlock()
+	holdTo(s)
 }
 
 func (c *core) newSession(parent *Session, spec SessionSpec) *Session {

@@ -85,7 +85,23 @@ func (c *core) push(dest, src *Session, name string, typ evType, args []any, due
 		c.qmu.Unlock()
 		return 0, nil
 	}
-	e := c.newEvent()
+	seq := c.queueLocked(dest, src, name, typ, args, due, at, from)
+	c.qmu.Unlock()
+	return seq, nil
+}
+
+// queueLocked is push once dest and src are known to be alive; qmu must
+// be held.
+func (c *core) queueLocked(dest, src *Session, name string, typ evType, args []any, due int64, at *site, from string) uint64 {
+	var e *event
+	if c.parallel {
+		e = eventPool.Get().(*event)
+	} else if n := len(c.freeEv); n > 0 {
+		e = c.freeEv[n-1]
+		c.freeEv = c.freeEv[:n-1]
+	} else {
+		e = new(event)
+	}
 	*e = event{dest: dest, src: src, name: name, typ: typ, at: at, from: from}
 	e.setArgs(args)
 	c.seq++
@@ -100,10 +116,7 @@ func (c *core) push(dest, src *Session, name string, typ evType, args []any, due
 	if c.parallel {
 		countParallel(e)
 	} else {
-		if dest.evTo == 0 {
-			dest.refs++
-		}
-		dest.evTo++
+		holdTo(dest)
 		if src != dest {
 			if src.evFrom == 0 {
 				src.refs++
@@ -111,34 +124,29 @@ func (c *core) push(dest, src *Session, name string, typ evType, args []any, due
 			src.evFrom++
 		}
 	}
-	c.wakeLocked()
-	seq := e.seq
-	c.qmu.Unlock()
-	return seq, nil
-}
-
-// newEvent returns an event to fill: a recycled one when there is one.
-// qmu must be held.
-func (c *core) newEvent() *event {
-	if c.parallel {
-		return eventPool.Get().(*event)
-	}
-	if n := len(c.freeEv); n > 0 {
-		e := c.freeEv[n-1]
-		c.freeEv = c.freeEv[:n-1]
-		return e
-	}
-	return new(event)
-}
-
-// wakeLocked wakes the loop if it sleeps; qmu must be held.
-func (c *core) wakeLocked() {
 	if c.sleeping {
 		c.sleeping = false
 		select {
 		case c.wake <- struct{}{}:
 		default:
 		}
+	}
+	return e.seq
+}
+
+// holdTo counts an event queued to s, which holds s (POE order); qmu must
+// be held. dropTo undoes it.
+func holdTo(s *Session) {
+	if s.evTo == 0 {
+		s.refs++
+	}
+	s.evTo++
+}
+
+func (c *core) dropTo(s *Session) {
+	s.evTo--
+	if s.evTo == 0 {
+		c.refDecLocked(s)
 	}
 }
 
@@ -211,20 +219,13 @@ func (c *core) unrefEventLocked(e *event) {
 		return
 	}
 	if e.typ&etGC != 0 {
-		// A gcGroup: each of its sessions held a count for its own
-		// event (see queueGC).
+		// Each session of the group was held as by its own event
+		// (see queueGC).
 		for _, s := range e.args[0].(*gcGroup).sessions {
-			s.evTo--
-			if s.evTo == 0 {
-				c.refDecLocked(s)
-			}
+			c.dropTo(s)
 		}
-		return
 	}
-	e.dest.evTo--
-	if e.dest.evTo == 0 {
-		c.refDecLocked(e.dest)
-	}
+	c.dropTo(e.dest)
 	if e.src != e.dest {
 		e.src.evFrom--
 		if e.src.evFrom == 0 {

@@ -149,7 +149,11 @@ type core struct {
 	sleeping bool
 	wake     chan struct{}
 	stopReq  bool
-	gcOpen   *event // the last _garbage_collect entry, while sessions may join it (see queueGC)
+	// The group of the last _garbage_collect entry, which sessions may
+	// join while it is the last event queued (seq == gcSeq) in the
+	// batch (see queueGC).
+	gcOpen *gcGroup
+	gcSeq  uint64
 
 	// nmu guards the name tables, which Post reads from any goroutine.
 	nmu     sync.RWMutex

@@ -81,11 +81,10 @@ func (k *Kernel) Sig(sig, event string, args ...any) {
 	c.smu.Lock()
 	defer c.smu.Unlock()
 	if event == "" {
-		if x := s.ex(); x.sigs != nil {
-			if _, ok := x.sigs[sig]; ok {
-				delete(x.sigs, sig)
-				c.sig.unwatch(c, sig)
-			}
+		x := s.ex()
+		if _, ok := x.sigs[sig]; ok {
+			delete(x.sigs, sig)
+			c.sig.unwatch(c, sig)
 		}
 		return
 	}

@@ -36,27 +36,21 @@ func main() {
 		fmt.Fprintln(os.Stderr, "kernel: -n must be at least 2")
 		os.Exit(2)
 	}
-	stop := loadkit.StartCPUProfile("kernel", *cpuprofile)
-	var err error
-	switch *w {
-	case "post":
-		err = post(*n)
-	case "yield":
-		err = yield(*n)
-	case "call":
-		err = call(*n)
-	case "sessions":
-		err = sessions(*n)
-	case "sessions-floor":
-		err = sessionsFloor(*n)
-	default:
-		err = fmt.Errorf("unknown workload %q (want post, yield, call, sessions or sessions-floor)", *w)
-	}
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "kernel:", err)
-		os.Exit(1)
-	}
+	loadkit.Run("kernel", *cpuprofile, func() error {
+		switch *w {
+		case "post":
+			return post(*n)
+		case "yield":
+			return yield(*n)
+		case "call":
+			return call(*n)
+		case "sessions":
+			return sessions(*n)
+		case "sessions-floor":
+			return sessionsFloor(*n)
+		}
+		return fmt.Errorf("unknown workload %q (want post, yield, call, sessions or sessions-floor)", *w)
+	})
 }
 
 func report(n int, d time.Duration, extra string) {

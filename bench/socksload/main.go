@@ -74,30 +74,23 @@ func main() {
 	life := flag.Float64("life", 300, "server, target: exit after this many seconds")
 	cpuprofile := flag.String("cpuprofile", "", "server: write a CPU profile of the server's life to this file")
 	flag.Parse()
-	stopProfile := loadkit.StartCPUProfile("socksload", *cpuprofile)
-	defer stopProfile()
 	lifetime := time.Duration(*life * float64(time.Second))
 	load := time.Duration(*secs * float64(time.Second))
-	var err error
-	switch *mode {
-	case "server-poe":
-		err = serve(*mode, lifetime, func() error { return poeProxy(*addr) })
-	case "server-go":
-		err = serve(*mode, lifetime, func() error { return goProxy(*addr) })
-	case "target":
-		err = serve(*mode, lifetime, func() error { return targets(*echo, *discard) })
-	case "client":
-		err = client(*work, *proxy, *echo, *discard, *clients, *tunnels, *pid, load)
-	case "freeport":
-		err = loadkit.PrintFreePort()
-	default:
-		err = fmt.Errorf("unknown -mode %q (want server-poe, server-go, target, client or freeport)", *mode)
-	}
-	if err != nil {
-		stopProfile()
-		fmt.Fprintln(os.Stderr, "socksload:", err)
-		os.Exit(1)
-	}
+	loadkit.Run("socksload", *cpuprofile, func() error {
+		switch *mode {
+		case "server-poe":
+			return serve(*mode, lifetime, func() error { return poeProxy(*addr) })
+		case "server-go":
+			return serve(*mode, lifetime, func() error { return goProxy(*addr) })
+		case "target":
+			return serve(*mode, lifetime, func() error { return targets(*echo, *discard) })
+		case "client":
+			return client(*work, *proxy, *echo, *discard, *clients, *tunnels, *pid, load)
+		case "freeport":
+			return loadkit.PrintFreePort()
+		}
+		return fmt.Errorf("unknown -mode %q (want server-poe, server-go, target, client or freeport)", *mode)
+	})
 }
 
 // serve starts a server and keeps it until SIGINT, SIGTERM or the end of

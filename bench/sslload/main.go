@@ -87,30 +87,23 @@ func main() {
 	life := flag.Float64("life", 300, "server: exit after this many seconds")
 	cpuprofile := flag.String("cpuprofile", "", "server: write a CPU profile to this file")
 	flag.Parse()
-	stopProfile := loadkit.StartCPUProfile("sslload", *cpuprofile)
-	defer stopProfile()
-	var err error
-	switch *mode {
-	case "certs":
-		err = certs(*dir)
-	case "server-poe", "server-go", "server-memtls", "server-memtls1", "server-tcp":
-		err = serve(*mode, *addr, *crt, *key, time.Duration(*life*float64(time.Second)))
-	case "client":
-		var ps []int
-		ps, err = parsePids(*pids)
-		if err == nil {
-			err = client(*addr, *ca, *work, *conns, time.Duration(*secs*float64(time.Second)), ps)
+	loadkit.Run("sslload", *cpuprofile, func() error {
+		switch *mode {
+		case "certs":
+			return certs(*dir)
+		case "server-poe", "server-go", "server-memtls", "server-memtls1", "server-tcp":
+			return serve(*mode, *addr, *crt, *key, time.Duration(*life*float64(time.Second)))
+		case "client":
+			ps, err := parsePids(*pids)
+			if err != nil {
+				return err
+			}
+			return client(*addr, *ca, *work, *conns, time.Duration(*secs*float64(time.Second)), ps)
+		case "freeport":
+			return loadkit.PrintFreePort()
 		}
-	case "freeport":
-		err = loadkit.PrintFreePort()
-	default:
-		err = fmt.Errorf("unknown -mode %q (want certs, server-poe, server-go, server-memtls, server-memtls1, server-tcp, client or freeport)", *mode)
-	}
-	if err != nil {
-		stopProfile()
-		fmt.Fprintln(os.Stderr, "sslload:", err)
-		os.Exit(1)
-	}
+		return fmt.Errorf("unknown -mode %q (want certs, server-poe, server-go, server-memtls, server-memtls1, server-tcp, client or freeport)", *mode)
+	})
 }
 
 func parsePids(s string) ([]int, error) {

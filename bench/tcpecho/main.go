@@ -35,7 +35,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -55,24 +54,17 @@ func main() {
 	life := flag.Float64("life", 300, "server: exit after this many seconds")
 	cpuprofile := flag.String("cpuprofile", "", "server: write a CPU profile of the server's life to this file")
 	flag.Parse()
-	stopProfile := loadkit.StartCPUProfile("tcpecho", *cpuprofile)
-	defer stopProfile()
-	var err error
-	switch *mode {
-	case "server-poe", "server-go", "server-hub", "server-hubs":
-		err = serve(*mode, *addr, time.Duration(*life*float64(time.Second)))
-	case "client":
-		err = client(*addr, *clients, *window, time.Duration(*secs*float64(time.Second)))
-	case "freeport":
-		err = loadkit.PrintFreePort()
-	default:
-		err = fmt.Errorf("unknown -mode %q (want server-poe, server-go, server-hub, server-hubs, client or freeport)", *mode)
-	}
-	if err != nil {
-		stopProfile()
-		fmt.Fprintln(os.Stderr, "tcpecho:", err)
-		os.Exit(1)
-	}
+	loadkit.Run("tcpecho", *cpuprofile, func() error {
+		switch *mode {
+		case "server-poe", "server-go", "server-hub", "server-hubs":
+			return serve(*mode, *addr, time.Duration(*life*float64(time.Second)))
+		case "client":
+			return client(*addr, *clients, *window, time.Duration(*secs*float64(time.Second)))
+		case "freeport":
+			return loadkit.PrintFreePort()
+		}
+		return fmt.Errorf("unknown -mode %q (want server-poe, server-go, server-hub, server-hubs, client or freeport)", *mode)
+	})
 }
 
 // serve runs one echo server until SIGINT, SIGTERM or the end of its life.

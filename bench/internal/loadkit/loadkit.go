@@ -21,22 +21,31 @@ import (
 	"github.com/seed02617006/poe/wheel"
 )
 
-// StartCPUProfile writes a CPU profile to path until the returned function
-// is called; with path empty it does nothing. prog names the program in
-// the message it exits with when the profile cannot start.
-func StartCPUProfile(prog, path string) (stop func()) {
-	if path == "" {
-		return func() {}
-	}
-	f, err := os.Create(path)
-	if err == nil {
-		err = pprof.StartCPUProfile(f)
-	}
+// Run is the body of a bench command's main: it runs run, writing a CPU
+// profile of it to profile unless that is empty, and exits with status 1
+// and the error, prefixed by prog, when there is one.
+func Run(prog, profile string, run func() error) {
+	err := profiled(profile, run)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", prog, err)
 		os.Exit(1)
 	}
-	return pprof.StopCPUProfile
+}
+
+func profiled(path string, run func() error) error {
+	if path == "" {
+		return run()
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return err
+	}
+	defer pprof.StopCPUProfile()
+	return run()
 }
 
 // PrintFreePort prints a port that was free on 127.0.0.1 a moment ago.

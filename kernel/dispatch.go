@@ -4,16 +4,22 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"unsafe"
 )
 
-// resolve finds a session by *Session, ID (int) or alias (string).
+// resolve finds a session by *Session, ID (int) or alias (string). A
+// *Session, which a loop of Calls passes, is resolved inline.
 func (c *core) resolve(dest any) *Session {
-	switch d := dest.(type) {
-	case *Session:
-		if d == nil || d.c != c {
-			return nil
-		}
+	if d, _ := dest.(*Session); d != nil && d.c == c {
 		return d
+	}
+	return c.resolveOther(dest)
+}
+
+// resolveOther is resolve for an ID, an alias or a kernel, and for a nil
+// *Session or another kernel's, which are none.
+func (c *core) resolveOther(dest any) *Session {
+	switch d := dest.(type) {
 	case string:
 		c.nmu.RLock()
 		s := c.aliases.get(d)
@@ -296,7 +302,7 @@ func (k *Kernel) Call(dest any, event string, args ...any) (any, error) {
 		return c.call(k.chain(), c.senderFor(k.s), s, event, slices.Clone(args), 1)
 	}
 	src := c.senderFor(k.s)
-	if h := s.lastHandler; h != nil && event == s.lastName && s.evc != nil && s.evDepth < evSlots &&
+	if h := s.lastHandler; h != nil && sameString(event, s.lastName) && s.evc != nil && s.evDepth < evSlots &&
 		s != src && s != c.kses && !s.dead && !s.trace && !c.callers && !c.freshEvents {
 		return c.fastCall(h, src, s, event, args)
 	}
@@ -322,7 +328,7 @@ func (c *core) fastCall(h Handler, src, dest *Session, name string, args []any) 
 	c.dispatching++
 	d := dest.evDepth
 	sl := &dest.evc.slot[d]
-	if sl.rec == nil || sl.rec.state != name || sl.rec.typ != etCall {
+	if r := sl.rec; r == nil || r.typ != etCall || !sameString(r.state, name) {
 		sl.rec = &curRec{s: dest, state: name, typ: etCall}
 	}
 	ev := &sl.ev
@@ -355,13 +361,28 @@ func (c *core) fastCall(h Handler, src, dest *Session, name string, args []any) 
 // trapCall runs fastCall's handler, turning a panic into DIE as
 // invokeTrapped does.
 func (c *core) trapCall(h Handler, ev *Event, depth uint8, dest, src *Session, name, from string) (ret any) {
+	// recover is a call into the runtime: only a handler that did not
+	// return needs it.
+	returned := false
 	defer func() {
+		if returned {
+			return
+		}
 		if r := recover(); r != nil {
 			ret = nil
 			c.trapped(r, depth, dest, src, name, etCall, from)
 		}
 	}()
-	return h(ev)
+	ret = h(ev)
+	returned = true
+	return ret
+}
+
+// sameString is a == b, with the comparison of the bytes left out when
+// both are the same string, as an event name given as a literal is at
+// each Call: that is a call to memequal.
+func sameString(a, b string) bool {
+	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
 }
 
 // parallelCallArgs is Call in Parallel mode from a handler running on
@@ -384,27 +405,24 @@ func (c *core) parallelCallArgs(ch *chain, src, dest *Session, name string, args
 type callArgs struct{ a []any }
 
 // push copies args onto the stack; it returns the copy and the height to
-// pop back to.
+// pop back to. It is small enough to be inlined into Call: growing is an
+// append (the compiler extends in place, with no zeroed slice made), not
+// a call.
 func (s *callArgs) push(args []any) ([]any, int) {
 	base := len(s.a)
-	top := base + len(args)
-	if top > cap(s.a) {
-		s.grow(len(args))
+	if len(args) > cap(s.a)-base {
+		s.a = append(s.a[:cap(s.a)], make([]any, max(len(args), 32))...)[:base]
 	}
+	top := base + len(args)
 	s.a = s.a[:top]
 	own := s.a[base:top:top]
 	// copy of a slice of interfaces is a call to typedslicecopy, which
 	// costs more than the one or two stores of a Call.
-	//lint:ignore S1001 see above
-	for i, a := range args {
-		own[i] = a
+	for i := range own {
+		own[i] = args[i]
 	}
 	return own, base
 }
-
-// grow makes room for n more arguments, outside push so that push is
-// inlined.
-func (s *callArgs) grow(n int) { s.a = slices.Grow(s.a, max(n, 32)) }
 
 // height is the number of arguments on the stack.
 func (s *callArgs) height() int { return len(s.a) }

@@ -996,6 +996,7 @@ func TestReadWriteMixedPuts(t *testing.T) {
 	r := newRig(t)
 	var msgs []int
 	var refused bool
+	var putErr string
 	r.rwServer(server, wheel.ReadWriteOptions{InputFilter: filter.NewLine(), OutputFilter: filter.NewLine()}, kernel.States{
 		"got_input": func(e *kernel.Event) any {
 			w := rw(e)
@@ -1009,6 +1010,17 @@ func TestReadWriteMixedPuts(t *testing.T) {
 			w.Put("e")
 			msgs = append(msgs, w.GetDriverOutMessages())
 			w.ShutdownOutput()
+			return nil
+		},
+		// The refused record's error comes after the delivery, while
+		// the writer may still be writing: the wheel stays until the
+		// peer's EOF.
+		"got_error": func(e *kernel.Event) any {
+			if e.Args[0] == "write" {
+				putErr = fmt.Sprint(e.Args[2])
+				return nil
+			}
+			e.Heap.Delete("wheel")
 			return nil
 		},
 	})
@@ -1026,5 +1038,8 @@ func TestReadWriteMixedPuts(t *testing.T) {
 	}
 	if !refused {
 		t.Error("Put of a record Line cannot encode returned true")
+	}
+	if !strings.Contains(putErr, "int") {
+		t.Errorf("the refused record's write error = %q, want one naming its type", putErr)
 	}
 }

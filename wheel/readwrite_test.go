@@ -111,6 +111,45 @@ func TestReadWriteEchoLines(t *testing.T) {
 	}
 }
 
+// TestReadWriteEchoStream: a peer writes thousands of lines ahead of
+// what it reads back. Every line is echoed once, whole and in order,
+// while the output of many records and deliveries is joined into chunks,
+// written partly by the session and partly by the writer goroutine when
+// the socket is full.
+func TestReadWriteEchoStream(t *testing.T) {
+	const lines = 20000
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) {
+			server, client := tr.pair(t)
+			deadline(client)
+			r := newRig(t)
+			r.rwServer(server, wheel.ReadWriteOptions{InputEvent: "got_input"}, kernel.States{
+				"got_input": func(e *kernel.Event) any {
+					rw(e).Put(e.Args[0], "+")
+					return nil
+				},
+			})
+			go func() {
+				w := bufio.NewWriter(client)
+				for i := range lines {
+					fmt.Fprintf(w, "line %d\n", i)
+				}
+				_ = w.Flush()
+			}()
+			br := bufio.NewReaderSize(client, 16)
+			for i := range lines {
+				want := fmt.Sprintf("line %d\r\n+\r\n", i)
+				got := make([]byte, len(want))
+				if _, err := io.ReadFull(br, got); err != nil || string(got) != want {
+					t.Fatalf("echo %d = %q, %v; want %q", i, got, err, want)
+				}
+			}
+			client.Close()
+			r.wait()
+		})
+	}
+}
+
 func equalStrings(a, b []string) bool {
 	if len(a) != len(b) {
 		return false

@@ -328,9 +328,7 @@ func (c *core) fastCall(h Handler, src, dest *Session, name string, args []any) 
 	c.dispatching++
 	d := dest.evDepth
 	sl := &dest.evc.slot[d]
-	if r := sl.rec; r == nil || r.typ != etCall || !sameString(r.state, name) {
-		sl.rec = &curRec{s: dest, state: name, typ: etCall}
-	}
+	rec := sl.record(dest, name, etCall)
 	ev := &sl.ev
 	if ev.Session == nil {
 		ev.Session, ev.Heap = dest, dest.heap
@@ -342,7 +340,7 @@ func (c *core) fastCall(h Handler, src, dest *Session, name string, args []any) 
 	if ev.CallerLine != 0 {
 		ev.CallerFile, ev.CallerLine = "", 0
 	}
-	c.cur.Store(sl.rec)
+	c.cur.Store(rec)
 	dest.evDepth = d + 1
 	ret := c.trapCall(h, ev, d, dest, src, name, from)
 	dest.evDepth = d
@@ -562,12 +560,10 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ ev
 			dest.evc = new(evCache)
 		}
 		sl := &dest.evc.slot[d]
-		if publish && (sl.rec == nil || sl.rec.state != active || sl.rec.typ != typ) {
-			// Goroutines that post may still read the old record:
-			// a new state at this depth gets a new one.
-			sl.rec = &curRec{s: dest, state: active, typ: typ}
+		if publish {
+			rec = sl.record(dest, active, typ)
 		}
-		ev, rec, reused = &sl.ev, sl.rec, true
+		ev, reused = &sl.ev, true
 		// Only what changes from event to event is written: fewer
 		// write barriers, and the session's own fields (its Session
 		// and Heap never change; its view changes only for a Parallel
@@ -669,11 +665,22 @@ const evSlots = 2
 
 // evCache holds a session's reusable Events, one per nesting depth, each
 // with the record published as the active state while it is handled.
-type evCache struct {
-	slot [evSlots]struct {
-		ev  Event
-		rec *curRec
+type evCache struct{ slot [evSlots]evSlot }
+
+type evSlot struct {
+	ev  Event
+	rec *curRec
+}
+
+// record returns the record that publishes dest's state at this depth:
+// the last one, or a new one when the state differs. Goroutines that
+// post may still read the old record, so it is never changed.
+func (sl *evSlot) record(dest *Session, state string, typ evType) *curRec {
+	if r := sl.rec; r != nil && r.typ == typ && sameString(r.state, state) {
+		return r
 	}
+	sl.rec = &curRec{s: dest, state: state, typ: typ}
+	return sl.rec
 }
 
 // curRec is what c.cur publishes: the session being dispatched and its

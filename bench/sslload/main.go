@@ -223,22 +223,40 @@ func memTLSServer(ta *net.TCPAddr, crt, key string, oneGoroutine bool) error {
 // memConn is the in-memory net.Conn under memTLSEcho's tls.Conn: Read
 // takes what the reader goroutine handed over, Write collects ciphertext.
 type memConn struct {
-	net.Conn             // the socket
-	reads    chan []byte // nil: Read reads the socket itself
+	net.Conn               // the socket
+	reads    chan memRead  // nil: Read reads the socket itself
+	done     chan struct{} // closed when the handler returns
+	held     *[]byte       // the pooled buffer in is cut from
 	buf      []byte
 	in       []byte
 	out      []byte
 }
 
+// memRead is one read the reader goroutine hands over, in a pooled
+// buffer, as a wheel's reader does.
+type memRead struct {
+	b *[]byte
+	n int
+}
+
+var memBufs = sync.Pool{New: func() any { b := make([]byte, chunk); return &b }}
+
+// flush writes the collected ciphertext to the socket.
+func (m *memConn) flush() error {
+	if len(m.out) == 0 {
+		return nil
+	}
+	_, err := m.Conn.Write(m.out)
+	m.out = m.out[:0]
+	return err
+}
+
 func (m *memConn) Read(p []byte) (int, error) {
 	if len(m.in) == 0 {
-		if len(m.out) > 0 {
-			// Waiting for input: what is owed goes out first, as a
-			// wheel sends a filter's output after each input.
-			if _, err := m.Conn.Write(m.out); err != nil {
-				return 0, err
-			}
-			m.out = m.out[:0]
+		// Waiting for input: what is owed goes out first, as a wheel
+		// sends a filter's output after each input.
+		if err := m.flush(); err != nil {
+			return 0, err
 		}
 		if m.reads == nil {
 			n, err := m.Conn.Read(m.buf)
@@ -247,11 +265,15 @@ func (m *memConn) Read(p []byte) (int, error) {
 			}
 			m.in = m.buf[:n]
 		} else {
-			b, ok := <-m.reads
+			if m.held != nil {
+				memBufs.Put(m.held)
+				m.held = nil
+			}
+			r, ok := <-m.reads
 			if !ok {
 				return 0, io.EOF
 			}
-			m.in = b
+			m.held, m.in = r.b, (*r.b)[:r.n]
 		}
 	}
 	n := copy(p, m.in)
@@ -263,10 +285,16 @@ func (m *memConn) Read(p []byte) (int, error) {
 func (m *memConn) readLoop() {
 	defer close(m.reads)
 	for {
-		b := make([]byte, chunk)
-		n, err := m.Conn.Read(b)
+		b := memBufs.Get().(*[]byte)
+		n, err := m.Conn.Read(*b)
 		if n > 0 {
-			m.reads <- b[:n]
+			select {
+			case m.reads <- memRead{b, n}:
+			case <-m.done:
+				return
+			}
+		} else {
+			memBufs.Put(b)
 		}
 		if err != nil {
 			return
@@ -281,22 +309,16 @@ func (m *memConn) Write(p []byte) (int, error) {
 }
 
 func memTLSEcho(c net.Conn, cfg *tls.Config, oneGoroutine bool) {
-	m := &memConn{Conn: c, reads: make(chan []byte, 16)}
+	m := &memConn{Conn: c}
 	if oneGoroutine {
-		m.reads, m.buf = nil, make([]byte, chunk)
+		m.buf = make([]byte, chunk)
 	} else {
+		m.reads, m.done = make(chan memRead, 16), make(chan struct{})
+		defer close(m.done)
 		go m.readLoop()
 	}
 	tc := tls.Server(m, cfg)
-	flush := func() bool {
-		if len(m.out) == 0 {
-			return true
-		}
-		_, err := c.Write(m.out)
-		m.out = m.out[:0]
-		return err == nil
-	}
-	if tc.Handshake() != nil || !flush() {
+	if tc.Handshake() != nil || m.flush() != nil {
 		return
 	}
 	buf := make([]byte, chunk)
@@ -305,7 +327,7 @@ func memTLSEcho(c net.Conn, cfg *tls.Config, oneGoroutine bool) {
 		if n > 0 {
 			// The record is the user's: a filter hands it over.
 			rec := append([]byte(nil), buf[:n]...)
-			if _, werr := tc.Write(rec); werr != nil || !flush() {
+			if _, werr := tc.Write(rec); werr != nil || m.flush() != nil {
 				return
 			}
 		}

@@ -203,13 +203,13 @@ type ReadWrite struct {
 	high    bool
 	highMk  int
 	lowMk   int
-	shutOut bool     // ShutdownOutput asked: close the write side when flushed
-	wfailed bool     // a write failed: discard further output
-	wbusy   bool     // a write is under way (the writer's or the session's)
-	orphan  outChunk // what that write was writing when the queue was dropped
-	wshut   bool     // the write side is being or has been shut down
-	wrun    bool     // the writer goroutine was started
-	wstop   bool     // Close waits for the writer: none may start
+	shutOut bool       // ShutdownOutput asked: close the write side when flushed
+	wfailed bool       // a write failed: discard further output
+	wbusy   int        // chunks at the head of q a write under way holds (the writer's or the session's); 0: none
+	orphans []outChunk // what that write held when the queue was dropped
+	wshut   bool       // the write side is being or has been shut down
+	wrun    bool       // the writer goroutine was started
+	wstop   bool       // Close waits for the writer: none may start
 	wwake   chan struct{}
 
 	// For the session's own writes: the socket, or nil when only the
@@ -714,13 +714,12 @@ func (w *ReadWrite) enqueue(chunks [][]byte) bool {
 	return above
 }
 
-// queueLocked appends a chunk to the output queue, counts it, and posts
-// HighEvent's notice if the buffer has reached HighMark. mu must be held.
+// queueLocked appends a chunk to the output queue and counts it; the
+// caller then tests HighMark (highLocked). mu must be held.
 func (w *ReadWrite) queueLocked(oc outChunk) {
 	w.q = append(w.q, oc)
 	w.octets += oc.size()
 	w.msgs++
-	w.highLocked()
 }
 
 // highLocked says whether HighMark is set and the buffered output has
@@ -773,15 +772,16 @@ func (w *ReadWrite) flushInline() {
 	}
 	var low, flushed, more, shut bool
 	w.mu.Lock()
-	for !w.wbusy && !w.wfailed && w.qh < len(w.q) {
-		w.wbusy = true
+	for w.wbusy == 0 && !w.wfailed && w.qh < len(w.q) {
 		var n, size int
 		if p := w.q[w.qh].p; p != nil {
+			w.wbusy = 1
 			size = w.q[w.qh].pn
 			w.mu.Unlock()
 			n, _ = spliceOut(w.raw, p, size, false, &w.scratch)
 		} else {
 			batch := w.peekBatch(w.ibatch[:0])
+			w.wbusy = len(batch)
 			for _, b := range batch {
 				size += len(b)
 			}
@@ -792,7 +792,7 @@ func (w *ReadWrite) flushInline() {
 		}
 
 		w.mu.Lock()
-		w.wbusy = false
+		w.wbusy = 0
 		l, f := w.wroteLocked(n)
 		low, flushed = low || l, f
 		if n < size {
@@ -802,7 +802,7 @@ func (w *ReadWrite) flushInline() {
 			break
 		}
 	}
-	if !w.wbusy && !w.wfailed && w.qh == len(w.q) && w.shutOut && !w.wshut && !w.closed.Load() {
+	if w.wbusy == 0 && !w.wfailed && w.qh == len(w.q) && w.shutOut && !w.wshut && !w.closed.Load() {
 		w.wshut, shut = true, true
 	}
 	w.mu.Unlock()
@@ -854,7 +854,7 @@ func (w *ReadWrite) writeLoop() {
 		}
 		for {
 			w.mu.Lock()
-			if w.wbusy {
+			if w.wbusy > 0 {
 				// The session is writing; it wakes the writer
 				// again if the socket does not take everything.
 				w.mu.Unlock()
@@ -875,7 +875,7 @@ func (w *ReadWrite) writeLoop() {
 			var err error
 			if p := w.q[w.qh].p; p != nil {
 				size := w.q[w.qh].pn
-				w.wbusy = true
+				w.wbusy = 1
 				w.mu.Unlock()
 				var m int
 				m, err = spliceOut(w.raw, p, size, true, &w.scratch)
@@ -883,7 +883,7 @@ func (w *ReadWrite) writeLoop() {
 			} else {
 				batch = w.peekBatch(batch[:0])
 				count := len(batch)
-				w.wbusy = true
+				w.wbusy = count
 				w.mu.Unlock()
 
 				bufs := net.Buffers(batch)
@@ -893,9 +893,10 @@ func (w *ReadWrite) writeLoop() {
 			}
 
 			w.mu.Lock()
-			w.wbusy = false
+			w.wbusy = 0
 			if err != nil {
 				w.wfailed = true
+				w.releaseOrphansLocked()
 				w.dropQueueLocked()
 				w.mu.Unlock()
 				if !w.closed.Load() {
@@ -917,17 +918,15 @@ func (w *ReadWrite) writeLoop() {
 // dropQueueLocked discards the output queue, giving forwarded reads
 // back. mu must be held.
 func (w *ReadWrite) dropQueueLocked() {
-	if !w.wbusy {
-		// A write that was busy when the queue was last dropped has
-		// ended (and failed: see writeLoop): its chunk goes too.
-		w.releaseOrphanLocked()
-	}
 	start := w.qh
-	if w.wbusy && start < len(w.q) {
-		// Another goroutine is writing the head (a forwarding reader
-		// flushing, while Close runs): it gives it back when done.
-		w.orphan = w.q[start]
-		start++
+	if w.wbusy > 0 {
+		// Another goroutine is writing the chunks at the head (a
+		// forwarding reader flushing, or the writer blocked on a
+		// handle Close cannot interrupt): they are given back when
+		// the write ends, as their buffers are still being read.
+		end := min(start+w.wbusy, len(w.q))
+		w.orphans = append(w.orphans, w.q[start:end]...)
+		start = end
 	}
 	for _, c := range w.q[start:] {
 		c.discard()
@@ -935,11 +934,14 @@ func (w *ReadWrite) dropQueueLocked() {
 	w.q, w.qh, w.octets, w.msgs = nil, 0, 0, 0
 }
 
-// releaseOrphanLocked gives back the chunk a write was busy with when
-// the queue was dropped, if there is one. mu must be held.
-func (w *ReadWrite) releaseOrphanLocked() {
-	w.orphan.discard()
-	w.orphan = outChunk{}
+// releaseOrphansLocked gives back the chunks a write was busy with when
+// the queue was dropped. Call it when that write has ended. mu must be
+// held.
+func (w *ReadWrite) releaseOrphansLocked() {
+	for i := range w.orphans {
+		w.orphans[i].discard()
+	}
+	w.orphans = nil
 }
 
 // peekBatch copies the chunks of one write from the head of the queue
@@ -966,11 +968,11 @@ func (w *ReadWrite) peekBatch(batch [][]byte) [][]byte {
 // FlushedEvent is wanted. Both writers (flushInline and writeLoop) call it
 // when their write ends. When the queue was dropped meanwhile (Close does
 // not wait for a writer blocked on a handle it cannot interrupt), the
-// bytes were the dropped chunk's: it is given back and nothing is counted.
-// mu must be held.
+// bytes were the dropped chunks': they are given back and nothing is
+// counted. mu must be held.
 func (w *ReadWrite) wroteLocked(n int) (low, flushed bool) {
-	if w.orphan.b != nil || w.orphan.p != nil || w.orphan.rel != nil {
-		w.releaseOrphanLocked()
+	if len(w.orphans) > 0 {
+		w.releaseOrphansLocked()
 		return false, false
 	}
 	if n <= 0 {
@@ -1046,6 +1048,7 @@ func (w *ReadWrite) forward(oc outChunk) {
 		return
 	}
 	w.queueLocked(oc)
+	w.highLocked()
 	w.mu.Unlock()
 	w.flushInline()
 }

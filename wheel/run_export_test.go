@@ -23,12 +23,12 @@ func RunBytesRead(w *Run, handle string) int64 {
 // interrupt.
 func WaitWriter(w *ReadWrite) { w.wwg.Wait() }
 
-// HoldsOrphan reports whether the wheel still holds the chunk a write was
-// busy with when Close dropped the queue.
-func HoldsOrphan(w *ReadWrite) bool {
+// Orphans returns how many chunks a write was busy with when Close
+// dropped the queue, which the wheel gives back when that write ends.
+func Orphans(w *ReadWrite) int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.orphan.b != nil || w.orphan.p != nil || w.orphan.rel != nil
+	return len(w.orphans)
 }
 
 // WriterStarted reports whether the wheel has started its writer

@@ -112,10 +112,9 @@ func TestReadWriteEchoLines(t *testing.T) {
 }
 
 // TestReadWriteEchoStream: a peer writes thousands of lines ahead of
-// what it reads back. Every line is echoed once, whole and in order,
-// while the output of many records and deliveries is joined into chunks,
-// written partly by the session and partly by the writer goroutine when
-// the socket is full.
+// what it reads back, in small reads, so output may queue behind a full
+// socket. Every line is echoed once, whole and in order, two records per
+// input line.
 func TestReadWriteEchoStream(t *testing.T) {
 	const lines = 20000
 	for _, tr := range transports {
@@ -123,7 +122,7 @@ func TestReadWriteEchoStream(t *testing.T) {
 			server, client := tr.pair(t)
 			deadline(client)
 			r := newRig(t)
-			r.rwServer(server, wheel.ReadWriteOptions{InputEvent: "got_input"}, kernel.States{
+			r.rwServer(server, wheel.ReadWriteOptions{}, kernel.States{
 				"got_input": func(e *kernel.Event) any {
 					rw(e).Put(e.Args[0], "+")
 					return nil
@@ -136,6 +135,7 @@ func TestReadWriteEchoStream(t *testing.T) {
 				}
 				_ = w.Flush()
 			}()
+			// Reads of 16 bytes at most: a reader that lags.
 			br := bufio.NewReaderSize(client, 16)
 			for i := range lines {
 				want := fmt.Sprintf("line %d\r\n+\r\n", i)

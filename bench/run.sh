@@ -186,8 +186,8 @@ for ((round = 1; round <= TCP_ROUNDS; round++)); do
 	for s in "${tcp_servers[@]}"; do
 		port=$("$tmp/tcpecho" -mode freeport)
 		# shellcheck disable=SC2086 # tcp_env holds env(1) arguments
-		E[$s]=$(run_echo "$s" env ${tcp_env[$s]} "$tmp/tcpecho" -mode "${tcp_mode[$s]}" -addr "127.0.0.1:$port")
-		ER[$s]="${ER[$s]:-} $(field "${E[$s]}" rate)"
+		line=$(run_echo "$s" env ${tcp_env[$s]} "$tmp/tcpecho" -mode "${tcp_mode[$s]}" -addr "127.0.0.1:$port")
+		ER[$s]="${ER[$s]:-} $(field "$line" rate)"
 	done
 done
 erate_perl=$(field "${E[perl]:-}" rate)

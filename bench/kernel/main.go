@@ -170,10 +170,7 @@ func call(n int) error {
 // as the Perl side does with its @names.
 func sessions(n int) error {
 	k := kernel.New()
-	names := make([]string, n)
-	for i := range names {
-		names[i] = "s" + strconv.Itoa(i+1)
-	}
+	names := aliasNames(n)
 	states := kernel.States{
 		"_start": func(e *kernel.Event) any { e.Kernel.AliasSet(e.Args[0].(string)); return nil },
 	}
@@ -200,6 +197,16 @@ func sessions(n int) error {
 	report(n, d, fmt.Sprintf(" rss_per=%.0f rss_total=%d run_secs=%.3f",
 		float64(rss-base)/float64(n), rss, run.Seconds()))
 	return nil
+}
+
+// aliasNames makes the n aliases of the sessions workloads, "s1" on, as
+// bench/perl/sessions.pl does.
+func aliasNames(n int) []string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = "s" + strconv.Itoa(i+1)
+	}
+	return names
 }
 
 // vmRSS reads the resident set size in bytes from /proc/self/status, as the

@@ -72,15 +72,15 @@ func Loopback(flagName, addr string) (netip.AddrPort, error) {
 	return ap, nil
 }
 
-// DialPatience bounds how long WaitListening waits for a server that is
+// dialPatience bounds how long WaitListening waits for a server that is
 // still starting.
-const DialPatience = 15 * time.Second
+const dialPatience = 15 * time.Second
 
 // WaitListening connects to ap until something accepts there, retrying
-// for up to DialPatience while the server starts. The connection it makes
+// for up to dialPatience while the server starts. The connection it makes
 // is reset on close, leaving no TIME_WAIT behind.
 func WaitListening(ap netip.AddrPort) error {
-	until := time.Now().Add(DialPatience)
+	until := time.Now().Add(dialPatience)
 	for {
 		c, err := net.DialTimeout("tcp", ap.String(), time.Second)
 		if err == nil {
@@ -88,7 +88,7 @@ func WaitListening(ap netip.AddrPort) error {
 			return c.Close()
 		}
 		if time.Now().After(until) {
-			return fmt.Errorf("%v did not listen within %v: %w", ap, DialPatience, err)
+			return fmt.Errorf("%v did not listen within %v: %w", ap, dialPatience, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

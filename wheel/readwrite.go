@@ -344,8 +344,7 @@ func NewReadWrite(k *kernel.Kernel, opts ReadWriteOptions) (*ReadWrite, error) {
 	w.drainNote = rwNotice{w: w, kind: rwDrain}
 	w.flushNote = rwNotice{w: w, kind: rwFlush}
 	w.inSender, _ = w.inF.(filter.Sender)
-	w.outSender, _ = w.outF.(filter.Sender)
-	w.outAppender, _ = w.outF.(filter.Appender)
+	w.setOutput(w.outF)
 	if err := w.o.hold(w); err != nil {
 		return nil, err
 	}
@@ -1130,10 +1129,15 @@ func (w *ReadWrite) SetOutputFilter(f filter.Filter) {
 	if f == nil || w.closed.Load() {
 		return
 	}
+	w.setOutput(f)
+	w.takeOutput(w.outSender)
+}
+
+// setOutput makes f the output filter, with the interfaces Put uses.
+func (w *ReadWrite) setOutput(f filter.Filter) {
 	w.outF = f
 	w.outSender, _ = f.(filter.Sender)
 	w.outAppender, _ = f.(filter.Appender)
-	w.takeOutput(w.outSender)
 }
 
 // Event changes the events the wheel emits, as POE's event method: pairs

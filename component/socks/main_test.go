@@ -247,9 +247,10 @@ func checkID(t testing.TB, what string, id any) string {
 
 // target is a TCP server on 127.0.0.1 run by a test.
 type target struct {
-	port int
-	mu   sync.Mutex
-	cs   []net.Conn
+	port   int
+	mu     sync.Mutex
+	cs     []net.Conn
+	closed bool // the cleanup has run: a late connection is closed at once
 }
 
 // newTarget listens on 127.0.0.1 and serves each connection with serve
@@ -263,6 +264,12 @@ func newTarget(t *testing.T, serve func(net.Conn)) *target {
 	tg := &target{}
 	srv := gosrv.Serve(t, func(c net.Conn) {
 		tg.mu.Lock()
+		if tg.closed {
+			// Accepted after the cleanup below, before gosrv's
+			// closed the listener.
+			tg.mu.Unlock()
+			return
+		}
 		tg.cs = append(tg.cs, c)
 		tg.mu.Unlock()
 		_ = c.SetDeadline(time.Now().Add(2 * waitLimit))
@@ -272,6 +279,7 @@ func newTarget(t *testing.T, serve func(net.Conn)) *target {
 	// Registered after gosrv's Cleanup, so it runs before it.
 	t.Cleanup(func() {
 		tg.mu.Lock()
+		tg.closed = true
 		for _, c := range tg.cs {
 			c.Close()
 		}

@@ -41,17 +41,6 @@ type Sender interface {
 	TakeOutput() [][]byte
 }
 
-// Appender is implemented by filters that can encode records onto a
-// caller's slice of chunks: AppendPut(dst, records) is append(dst, the
-// chunks of Put(records)...), without the slice Put would allocate.
-// ReadWrite uses it, when its output filter has it, to put records
-// without garbage beyond the chunks themselves.
-type Appender interface {
-	// AppendPut encodes records as Put does and appends the chunks to
-	// dst. On error it returns dst as it was given.
-	AppendPut(dst [][]byte, records []any) ([][]byte, error)
-}
-
 // Errors common to the filters. Each filter wraps them with %w and context.
 var (
 	// ErrTooLong reports a record or buffer larger than the filter's limit.

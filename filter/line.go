@@ -141,13 +141,19 @@ func (l *Line) GetOneStart(chunks [][]byte) { l.buf.write(chunks) }
 
 // GetOne returns the next line as a string, or nothing if no complete line
 // is buffered.
-func (l *Line) GetOne() ([]any, error) {
+func (l *Line) GetOne() ([]any, error) { return l.AppendOne(nil) }
+
+// AppendOne is GetOne appending the line, if any, to dst, without the
+// slice GetOne allocates; on error it returns dst as given. ReadWrite
+// parses with it when its input filter is a *Line, reusing one slice for
+// every record.
+func (l *Line) AppendOne(dst []any) ([]any, error) {
 	for {
 		if l.complement != 0 || l.mode == lineAutoSecond {
 			// A one-byte newline ended the buffer last time: see whether
 			// the next byte completes it (POE's AUTO_STATE_SECOND).
 			if l.buf.len() == 0 {
-				return nil, nil
+				return dst, nil
 			}
 			first := l.buf.bytes()[0]
 			if l.mode == lineAutoSecond {
@@ -167,7 +173,7 @@ func (l *Line) GetOne() ([]any, error) {
 		b := l.buf.bytes()
 		start, end := l.find(b)
 		if start < 0 {
-			return nil, l.noTerminator(b)
+			return dst, l.noTerminator(b)
 		}
 		var line string
 		if !l.skipping && start <= l.opts.MaxLength {
@@ -193,9 +199,9 @@ func (l *Line) GetOne() ([]any, error) {
 			continue
 		}
 		if tooLong {
-			return nil, fmt.Errorf("filter: Line: %w: line of %d bytes, MaxLength %d", ErrTooLong, start, l.opts.MaxLength)
+			return dst, fmt.Errorf("filter: Line: %w: line of %d bytes, MaxLength %d", ErrTooLong, start, l.opts.MaxLength)
 		}
-		return []any{line}, nil
+		return append(dst, line), nil
 	}
 }
 
@@ -298,7 +304,9 @@ func (l *Line) Put(records []any) ([][]byte, error) {
 	return out, nil
 }
 
-// AppendPut is Put appending the chunks to dst (see Appender).
+// AppendPut is append(dst, the chunks of Put(records)...), without the
+// slice Put allocates; on error it returns dst as given. ReadWrite puts
+// with it when its output filter is of this type.
 func (l *Line) AppendPut(dst [][]byte, records []any) ([][]byte, error) {
 	out := dst
 	for _, r := range records {

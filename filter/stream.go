@@ -26,13 +26,17 @@ func (s *Stream) GetOneStart(chunks [][]byte) {
 
 // GetOne returns the buffered bytes as one record, or nothing when the
 // buffer is empty. The caller owns the returned slice.
-func (s *Stream) GetOne() ([]any, error) {
+func (s *Stream) GetOne() ([]any, error) { return s.AppendOne(nil) }
+
+// AppendOne is GetOne appending the record, if any, to dst, without the
+// slice GetOne allocates (see Line.AppendOne).
+func (s *Stream) AppendOne(dst []any) ([]any, error) {
 	if len(s.buf) == 0 {
-		return nil, nil
+		return dst, nil
 	}
 	b := s.buf
 	s.buf = nil
-	return []any{b}, nil
+	return append(dst, b), nil
 }
 
 // Put returns a copy of each record as a chunk. Records must be byte slices
@@ -45,7 +49,9 @@ func (s *Stream) Put(records []any) ([][]byte, error) {
 	return out, nil
 }
 
-// AppendPut is Put appending the chunks to dst (see Appender).
+// AppendPut is append(dst, the chunks of Put(records)...), without the
+// slice Put allocates; on error it returns dst as given. ReadWrite puts
+// with it when its output filter is of this type.
 func (s *Stream) AppendPut(dst [][]byte, records []any) ([][]byte, error) {
 	out := dst
 	for _, r := range records {

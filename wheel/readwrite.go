@@ -164,8 +164,9 @@ type ReadWrite struct {
 	idv         any // id as an event argument, boxed once
 	inF, outF   filter.Filter
 	inSender    filter.Sender // inF as a Sender, or nil
+	inAppender  oneAppender   // inF when it parses onto a slice, or nil
 	outSender   filter.Sender
-	outAppender filter.Appender // outF as an Appender, or nil
+	outAppender putAppender // outF when it encodes onto a slice, or nil
 	draining    bool
 	dirty       bool // in the session's flush list
 	flushPosted bool // flushNote is queued
@@ -176,6 +177,7 @@ type ReadWrite struct {
 	endPending  *rwNotice // EOF or read error held back by PauseInput
 	writeDone   bool      // output shut down and flushed, or failed
 	one         [][]byte  // GetOneStart's argument, reused
+	got         []any     // AppendOne's records, reused
 	recs        []any     // Put's records, reused
 	chunks      [][]byte  // Put's chunks, reused
 	drainNote   rwNotice
@@ -344,6 +346,7 @@ func NewReadWrite(k *kernel.Kernel, opts ReadWriteOptions) (*ReadWrite, error) {
 	w.drainNote = rwNotice{w: w, kind: rwDrain}
 	w.flushNote = rwNotice{w: w, kind: rwFlush}
 	w.inSender, _ = w.inF.(filter.Sender)
+	w.inAppender = appenderOf(w.inF)
 	w.setOutput(w.outF)
 	if err := w.o.hold(w); err != nil {
 		return nil, err
@@ -497,6 +500,41 @@ func (w *ReadWrite) readRaw(c *rwChunk) (int, error) {
 	return n, nil
 }
 
+// oneAppender and putAppender are filters whose GetOne and Put can
+// append to a slice (see filter.Line.AppendOne and AppendPut), which
+// spares the wheel a slice per record.
+type oneAppender interface {
+	AppendOne(dst []any) ([]any, error)
+}
+
+type putAppender interface {
+	AppendPut(dst [][]byte, records []any) ([][]byte, error)
+}
+
+// appenderOf and putAppenderOf return f when it is one of the filters
+// known to append. The type must match exactly: a filter that embeds a
+// Line to override its GetOne or Put has Line's AppendOne and AppendPut
+// too, which would bypass the override.
+func appenderOf(f filter.Filter) oneAppender {
+	switch f := f.(type) {
+	case *filter.Line:
+		return f
+	case *filter.Stream:
+		return f
+	}
+	return nil
+}
+
+func putAppenderOf(f filter.Filter) putAppender {
+	switch f := f.(type) {
+	case *filter.Line:
+		return f
+	case *filter.Stream:
+		return f
+	}
+	return nil
+}
+
 // gotChunk runs in the session: the input filter takes the chunk, and its
 // records go to InputEvent.
 func (w *ReadWrite) gotChunk(c *rwChunk) {
@@ -542,8 +580,13 @@ func (w *ReadWrite) drain() {
 	errs := 0
 	var last error
 	for !w.closed.Load() && !w.paused.Load() && !w.inShut {
-		f := w.inF
-		recs, err := f.GetOne()
+		var recs []any
+		var err error
+		if a := w.inAppender; a != nil {
+			recs, err = a.AppendOne(w.got[:0])
+		} else {
+			recs, err = w.inF.GetOne()
+		}
 		w.takeOutput(w.inSender)
 		if err != nil {
 			if err == last {
@@ -569,6 +612,10 @@ func (w *ReadWrite) drain() {
 		for _, r := range recs {
 			w.o.call(w.opts.InputEvent, r, w.idv)
 		}
+		// The slice is ours (GetOne's caller owns it): kept for
+		// the next record, emptied so that it holds none.
+		clear(recs)
+		w.got = recs[:0]
 	}
 	if w.endPending != nil && !w.paused.Load() && !w.closed.Load() {
 		n := w.endPending
@@ -845,6 +892,9 @@ func (w *ReadWrite) wakeWriter() {
 func (w *ReadWrite) writeLoop() {
 	defer w.wwg.Done()
 	var batch [][]byte
+	// WriteTo takes its receiver's address, which moves bufs to the
+	// heap: once here, not once per write.
+	var bufs net.Buffers
 	for {
 		select {
 		case <-w.wwake:
@@ -885,8 +935,9 @@ func (w *ReadWrite) writeLoop() {
 				w.wbusy = count
 				w.mu.Unlock()
 
-				bufs := net.Buffers(batch)
+				bufs = batch
 				n, err = bufs.WriteTo(w.out)
+				bufs = nil
 				clear(batch[:count])
 				batch = batch[:0]
 			}
@@ -1115,6 +1166,7 @@ func (w *ReadWrite) SetInputFilter(f filter.Filter) {
 	pending := w.inF.GetPending()
 	w.inF = f
 	w.inSender, _ = f.(filter.Sender)
+	w.inAppender = appenderOf(f)
 	if len(pending) > 0 {
 		f.GetOneStart(pending)
 	}
@@ -1137,7 +1189,7 @@ func (w *ReadWrite) SetOutputFilter(f filter.Filter) {
 func (w *ReadWrite) setOutput(f filter.Filter) {
 	w.outF = f
 	w.outSender, _ = f.(filter.Sender)
-	w.outAppender, _ = f.(filter.Appender)
+	w.outAppender = putAppenderOf(f)
 }
 
 // Event changes the events the wheel emits, as POE's event method: pairs

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -726,6 +727,61 @@ func TestReadWriteSenderAndCloser(t *testing.T) {
 	client.Close()
 }
 
+// shouter is a Line filter that overrides both halves, as a port of a POE
+// filter subclass would: it reads lines reversed and writes them in upper
+// case.
+type shouter struct{ *filter.Line }
+
+func (s shouter) GetOne() ([]any, error) {
+	recs, err := s.Line.GetOne()
+	for i, r := range recs {
+		b := []byte(r.(string))
+		slices.Reverse(b)
+		recs[i] = string(b)
+	}
+	return recs, err
+}
+
+func (s shouter) Put(records []any) ([][]byte, error) {
+	up := make([]any, len(records))
+	for i, r := range records {
+		up[i] = strings.ToUpper(r.(string))
+	}
+	return s.Line.Put(up)
+}
+
+// TestReadWriteEmbeddedFilter checks that the wheel calls the GetOne and
+// Put a filter declares, not the faster ones of a Line it embeds.
+func TestReadWriteEmbeddedFilter(t *testing.T) {
+	server, client := tcpPair(t)
+	deadline(client)
+	r := newRig(t)
+	r.rwServer(server, wheel.ReadWriteOptions{Filter: shouter{filter.NewLine()}, FlushedEvent: "flushed"}, kernel.States{
+		"got_input": func(e *kernel.Event) any {
+			rw(e).Put(e.Args[0])
+			if e.Args[0] == "owt" {
+				e.Heap["done"] = true
+			}
+			return nil
+		},
+		"flushed": func(e *kernel.Event) any {
+			if e.Heap["done"] == true {
+				e.Heap.Delete("wheel")
+			}
+			return nil
+		},
+	})
+	if _, err := client.Write([]byte("one\ntwo\n")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(client)
+	if want := "ENO\r\nOWT\r\n"; err != nil || string(got) != want {
+		t.Errorf("peer read %q, %v; want %q", got, err, want)
+	}
+	r.wait()
+	client.Close()
+}
+
 func TestReadWriteOptionErrors(t *testing.T) {
 	c1, c2 := net.Pipe()
 	defer c1.Close()
@@ -968,7 +1024,7 @@ func TestStuckFilterErrorReportedOnce(t *testing.T) {
 }
 
 // TestReadWriteSetOutputFilter changes the output filter between two
-// Puts, between filters that do and do not encode in place (Appender):
+// Puts, between filters that do and do not encode in place (with AppendPut):
 // each record is encoded by the filter set when it was put.
 func TestReadWriteSetOutputFilter(t *testing.T) {
 	line := func() filter.Filter { return filter.NewLine() }

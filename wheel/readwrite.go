@@ -380,7 +380,16 @@ func (w *ReadWrite) readLoop() {
 		var c *rwChunk
 		select {
 		case c = <-w.free:
-		case <-w.done:
+			// The common case, without the cost of a select on
+			// two channels.
+		default:
+			select {
+			case c = <-w.free:
+			case <-w.done:
+				return
+			}
+		}
+		if w.closed.Load() {
 			return
 		}
 		for w.paused.Load() && !w.stopRead.Load() {

@@ -3,6 +3,7 @@ package kernel
 import (
 	"io"
 	"maps"
+	"slices"
 )
 
 // SessionSpec is what CreateSession needs; package session builds it from
@@ -306,6 +307,53 @@ func (k *Kernel) HandleRemove(h io.Closer) {
 		}
 	}
 	k.c.smu.Unlock()
+}
+
+// Linger hands the kernel something no session holds any more but which
+// must end before Run returns: a child process that wheel.Run's Close has
+// signalled and that has not exited yet. Once every session has stopped,
+// Run closes whatever still lingers and waits for those Close calls. It
+// returns false, taking nothing, when Run is not running: the caller must
+// then end h itself. Any goroutine may call it.
+func (k *Kernel) Linger(h io.Closer) bool {
+	c := k.c
+	c.smu.Lock()
+	defer c.smu.Unlock()
+	if !c.lingerOK {
+		return false
+	}
+	c.lingering = append(c.lingering, h)
+	return true
+}
+
+// Unlinger forgets h, given to Linger, once it has ended by itself. Any
+// goroutine may call it.
+func (k *Kernel) Unlinger(h io.Closer) {
+	c := k.c
+	c.smu.Lock()
+	if i := slices.Index(c.lingering, h); i >= 0 {
+		c.lingering = slices.Delete(c.lingering, i, i+1)
+	}
+	c.smu.Unlock()
+}
+
+// lingerOpen lets Linger take resources while Run runs.
+func (c *core) lingerOpen() {
+	c.smu.Lock()
+	c.lingerOK = true
+	c.smu.Unlock()
+}
+
+// endLingering closes what lingers, once every session has stopped, and
+// takes no more.
+func (c *core) endLingering() {
+	c.smu.Lock()
+	l := c.lingering
+	c.lingering, c.lingerOK = nil, false
+	c.smu.Unlock()
+	for _, h := range l {
+		_ = h.Close()
+	}
 }
 
 // HandleRelease makes a resource added with HandleAdd stop keeping the

@@ -64,9 +64,9 @@
 // # Goroutines
 //
 // Run dispatches on the goroutine that calls it. Handlers may call every
-// method. Post, Signal, ChildExit and Outside().Stop may be called from any
-// goroutine; other methods from handlers, or from the goroutine that owns
-// the kernel while Run is not running.
+// method. Post, Signal, ChildExit, Linger, Unlinger and Outside().Stop may
+// be called from any goroutine; other methods from handlers, or from the
+// goroutine that owns the kernel while Run is not running.
 //
 // # Differences from POE
 //

@@ -164,6 +164,10 @@ type core struct {
 	// smu guards the session tree, signal watchers, extra references and
 	// handles. It is held only while they change, never around a handler.
 	smu sync.Mutex
+	// What lingers (see Linger), and whether Run takes more: guarded by
+	// smu.
+	lingering []io.Closer
+	lingerOK  bool
 
 	// outside counts the Parallel mode posts made by goroutines that are
 	// not running a handler of the sender (timers, wheels' readers, the

@@ -450,3 +450,53 @@ func TestSessionsCreatedInStartJoinTheCreatorsKernel(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestLinger: Linger takes nothing while Run is not running; what it takes
+// while Run runs is closed, once, as Run ends, unless Unlinger took it
+// back; and it may be called from another goroutine.
+func TestLinger(t *testing.T) {
+	for _, mode := range []struct {
+		name string
+		opts []kernel.Option
+	}{{"POE order", nil}, {"Parallel", []kernel.Option{kernel.Parallel()}}} {
+		t.Run(mode.name, func(t *testing.T) {
+			k := kernel.New(mode.opts...)
+			before, kept, dropped, far := &closer{}, &closer{}, &closer{}, &closer{}
+			if k.Linger(before) {
+				t.Error("Linger took a resource before Run")
+			}
+			create(t, k, kernel.States{
+				"_start": func(e *kernel.Event) any {
+					// _start runs before Run.
+					if e.Kernel.Linger(before) {
+						t.Error("Linger took a resource in _start, before Run")
+					}
+					e.Kernel.Yield("run")
+					return nil
+				},
+				"run": func(e *kernel.Event) any {
+					if !e.Kernel.Linger(kept) || !e.Kernel.Linger(dropped) {
+						t.Error("Linger refused a resource while Run runs")
+					}
+					e.Kernel.Unlinger(dropped)
+					done := make(chan bool)
+					go func() { done <- e.Kernel.Linger(far) }()
+					if !<-done {
+						t.Error("Linger refused a resource from another goroutine")
+					}
+					return nil
+				},
+			})
+			if err := k.Run(); err != nil {
+				t.Fatal(err)
+			}
+			if before.closed != 0 || kept.closed != 1 || dropped.closed != 0 || far.closed != 1 {
+				t.Errorf("closed: before Run %d, kept %d, unlingered %d, from a goroutine %d; want 0, 1, 0, 1",
+					before.closed, kept.closed, dropped.closed, far.closed)
+			}
+			if k.Linger(before) {
+				t.Error("Linger took a resource after Run")
+			}
+		})
+	}
+}

@@ -306,6 +306,7 @@ func (c *core) runParallel() error {
 	prev := running.Swap(c.root)
 	defer running.CompareAndSwap(c.root, prev)
 	c.running = true
+	c.lingerOpen()
 	c.sig.watchKernel(c, "IDLE")
 	p.pool.start()
 	p.timers.Add(1)

@@ -18,6 +18,7 @@ func (k *Kernel) Run() error {
 		return c.takeException()
 	}
 	c.running = true
+	c.lingerOpen()
 	c.sig.watchKernel(c, "IDLE")
 	c.qmu.Lock()
 	for c.sessions > 0 {
@@ -468,6 +469,7 @@ func removeSession(list []*Session, s *Session) []*Session {
 
 // finalize clears what is left when Run ends.
 func (c *core) finalize() {
+	c.endLingering()
 	c.sig.finalize(c)
 	c.qmu.Lock()
 	c.q = queue{}

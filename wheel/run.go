@@ -32,8 +32,8 @@ var (
 	ErrRunNoStdin = errors.New("wheel: Run has no open STDIN")
 )
 
-// runKillGrace is how long Close waits for the child after SIGTERM before
-// it sends SIGKILL.
+// runKillGrace is how long a child has to exit after Close's SIGTERM
+// before it gets SIGKILL.
 const runKillGrace = 2 * time.Second
 
 // RunOptions are POE::Wheel::Run's parameters. The zero value of each field
@@ -225,8 +225,10 @@ func (o RunOptions) argv() []string {
 //     as in POE: GetDriverOutOctets tells how much is waiting.
 //   - Close (also Heap.Delete of the wheel and the session's stop) kills
 //     the child: SIGTERM, then SIGKILL if it has not exited after two
-//     seconds, and waits for it; POE leaves the child running. The exit
-//     still reaches SigChild watchers, if their session lives.
+//     seconds; POE leaves the child running. Close does not wait for the
+//     child, so the loop goes on meanwhile, but Kernel.Run waits for it
+//     before it returns. The exit still reaches SigChild watchers, if
+//     their session lives.
 type Run struct {
 	id   int
 	p    pump
@@ -240,6 +242,17 @@ type Run struct {
 	active         int // output handles with an event and not at their end
 
 	waitDone chan struct{} // closed when the child has been reaped
+}
+
+// runLinger is a closed wheel's child that has not exited yet, given to
+// the kernel (see Kernel.Linger): Run waits for it before it returns.
+type runLinger struct{ w *Run }
+
+// Close waits for the child, which Close has signalled and the timer
+// kills.
+func (l runLinger) Close() error {
+	<-l.w.waitDone
+	return nil
 }
 
 // runOut is one output handle (STDOUT or STDERR). The reader goroutine
@@ -459,6 +472,7 @@ func (w *Run) reaper() {
 	}
 	_ = w.p.k.ChildExit(w.pid, status)
 	close(w.waitDone)
+	w.p.k.Unlinger(runLinger{w})
 }
 
 // runExitStatus encodes a child's end as Perl's $?: the exit code in the
@@ -778,20 +792,42 @@ func (w *Run) GetStderrFilter() filter.Filter {
 	return w.opts.StderrFilter
 }
 
-// Close stops the wheel: it closes the pipes, kills the child (SIGTERM,
-// then SIGKILL after two seconds) and waits for it and for the wheel's
+// Close stops the wheel: it closes the pipes, waits for the wheel's
 // goroutines, and unregisters the wheel from its session. No event of the
-// wheel's runs after it. Later calls do nothing. It returns nil.
+// wheel's runs after it. A child still running gets SIGTERM, and SIGKILL
+// two seconds later if it has not exited by then; Close does not wait for
+// it, but Kernel.Run does before it returns (Close called when Run is not
+// running waits itself). Later calls do nothing. It returns nil.
 func (w *Run) Close() error {
 	if !w.p.shutdown(w.unblock) {
 		return nil
 	}
 	w.p.k.HandleRemove(w)
+	if w.cmd == nil || w.reaped() {
+		return nil
+	}
+	if !w.p.k.Linger(runLinger{w}) {
+		<-w.waitDone
+	} else if w.reaped() {
+		// The reaper may have missed it, being done already.
+		w.p.k.Unlinger(runLinger{w})
+	}
 	return nil
 }
 
+// reaped says whether the child has been waited for.
+func (w *Run) reaped() bool {
+	select {
+	case <-w.waitDone:
+		return true
+	default:
+		return false
+	}
+}
+
 // unblock makes the goroutines return: closing a pipe interrupts a read
-// or write in progress on it.
+// or write in progress on it. A child still running is told to end, and
+// killed if it has not ended runKillGrace later.
 func (w *Run) unblock() {
 	if w.stdin != nil {
 		w.stdin.f.Close()
@@ -801,22 +837,13 @@ func (w *Run) unblock() {
 			o.f.Close()
 		}
 	}
-	if w.cmd == nil {
+	if w.cmd == nil || w.reaped() {
 		return
-	}
-	select {
-	case <-w.waitDone:
-		return
-	default:
 	}
 	_ = w.cmd.Process.Signal(syscall.SIGTERM)
-	t := time.NewTimer(runKillGrace)
-	defer t.Stop()
-	select {
-	case <-w.waitDone:
-		return
-	case <-t.C:
-	}
-	_ = w.cmd.Process.Signal(syscall.SIGKILL)
-	<-w.waitDone
+	time.AfterFunc(runKillGrace, func() {
+		if !w.reaped() {
+			_ = w.cmd.Process.Signal(syscall.SIGKILL)
+		}
+	})
 }

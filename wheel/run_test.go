@@ -676,11 +676,20 @@ func TestRunSessionStop(t *testing.T) {
 }
 
 // TestRunCloseEscalates closes a wheel whose child ignores SIGTERM: Close
-// kills it with SIGKILL, and the exit reaches SigChild.
+// returns without waiting for it, so the next event finds it alive; it is
+// killed with SIGKILL, and the exit reaches SigChild.
 func TestRunCloseEscalates(t *testing.T) {
 	res := runChild(t, opts(`trap "" TERM; echo ready; exec sleep 100`), nil, kernel.States{
 		"out": func(e *kernel.Event) any {
+			e.Heap["pid"] = e.Heap["w"].(*wheel.Run).PID()
 			e.Heap.Delete("w")
+			e.Kernel.Yield("after")
+			return nil
+		},
+		"after": func(e *kernel.Event) any {
+			if err := syscall.Kill(e.Heap["pid"].(int), 0); err != nil {
+				t.Errorf("kill(pid, 0) = %v in the event after Close: Close waited for the child", err)
+			}
 			return nil
 		},
 		"chld": func(e *kernel.Event) any {
@@ -695,6 +704,36 @@ func TestRunCloseEscalates(t *testing.T) {
 	}
 	if err := syscall.Kill(res.pid, 0); !errors.Is(err, syscall.ESRCH) {
 		t.Errorf("kill(%d, 0) = %v after Run, want ESRCH", res.pid, err)
+	}
+}
+
+// TestRunCloseLingers closes a wheel whose child ignores SIGTERM, in a
+// session that does not watch the child: the session ends at once, and
+// Run, left with nothing to run, still returns only once the child has
+// been killed and reaped.
+func TestRunCloseLingers(t *testing.T) {
+	pid := 0
+	runKernel(t, kernel.States{
+		"_start": func(e *kernel.Event) any {
+			w, err := wheel.NewRun(e.Kernel, opts(`trap "" TERM; echo ready; exec sleep 100`))
+			if err != nil {
+				t.Errorf("NewRun: %v", err)
+				return nil
+			}
+			e.Heap["w"] = w
+			pid = w.PID()
+			return nil
+		},
+		"out": func(e *kernel.Event) any {
+			e.Heap.Delete("w")
+			return nil
+		},
+	})
+	if pid == 0 {
+		t.Fatal("no child")
+	}
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("kill(%d, 0) = %v after Run, want ESRCH: Run did not wait for the child", pid, err)
 	}
 }
 

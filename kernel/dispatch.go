@@ -545,11 +545,11 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ ev
 			return nil
 		}
 	}
-	publish := !c.parallel && typ&etSelf == 0
+	publish := typ&etSelf == 0
 	// The Event comes from the session's cache, one per nesting depth
 	// (a wheel's I/O event and the user's event it calls are two), so
-	// that a handler costs no allocation, unless in POE order its state
-	// differs from the last one at its depth (a small record, below). A
+	// that a handler costs no allocation, unless its state differs from
+	// the last one at its depth (a small record, below). A
 	// session's first and last events, and deeper nesting, get a new one.
 	d := dest.evDepth
 	var ev *Event
@@ -603,9 +603,18 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ ev
 		// One atomic store tells other goroutines both the active
 		// session and its event (for SENDER and CALLER_STATE); the
 		// record never changes, so they may read it while the Event is
-		// reused. In Parallel mode there is no single active session;
-		// a Call to the session's own handler leaves the caller's.
-		c.cur.Store(rec)
+		// reused. A Call to the session's own handler leaves the
+		// caller's. In Parallel mode there is no single active
+		// session: each session publishes its own, and keeps it after
+		// the handler (it is read only while the session runs), so
+		// one that handles a state again and again stores nothing;
+		// pdispatch gives the outer handler's record back to a
+		// session that was called back into.
+		if !c.parallel {
+			c.cur.Store(rec)
+		} else if dest.runRec.Load() != rec {
+			dest.runRec.Store(rec)
+		}
 	}
 	dest.evDepth = d + 1
 	ret := h(ev)
@@ -707,9 +716,19 @@ func poisonEvent(ev *Event) {
 }
 
 // callerState is the state src is handling now, or "" when src is not
-// the session being dispatched. Wheels' goroutines post too, so the
-// current event is published through an atomic pointer.
+// the session being dispatched (in Parallel mode: not running). Wheels'
+// goroutines post too, so the current event is published through an
+// atomic pointer.
 func (c *core) callerState(src *Session) string {
+	if c.parallel {
+		if src.parSession == nil || src.owner.Load() == nil {
+			return "" // the kernel's session, or one not running
+		}
+		if r := src.runRec.Load(); r != nil {
+			return r.state
+		}
+		return ""
+	}
 	if r := c.cur.Load(); r != nil && r.s == src {
 		return r.state
 	}

@@ -53,8 +53,10 @@
 // it carries the handler's call chain, and it is how a session created in
 // a handler (session.Options.Kernel) gets that handler's session as its
 // parent. Session IDs are assigned in creation order; RunOneTimeslice does
-// nothing; Event.CallerState is empty, since no one event is the active
-// one. A session that nothing holds is collected once no handler runs
+// nothing. Event.CallerState is the state the sender was handling when it
+// posted or called, as in POE; for a post from another goroutine on the
+// sender's behalf (a wheel's reader), it is whatever state the sender is
+// handling at that moment, or "". A session that nothing holds is collected once no handler runs
 // in it: the sweep decides holding the session's execution lock.
 //
 // The environment variable POE_KERNEL=parallel (ModeEnv) makes New build

@@ -162,13 +162,19 @@ func (c *core) pdispatch(ch *chain, dest, src *Session, name string, typ evType,
 	}
 	view := c.viewFor(ch, dest)
 	prevE, prevT := dest.runEvent, dest.runType
+	nested, prevRec := dest.evDepth > 0, dest.runRec.Load()
 	dest.runEvent, dest.runType = name, typ
 	argTop := ch.args.height()
 	ret := c.invokeTrapped(view, dest, src, name, typ, args, at, from)
 	// A panic may have unwound Calls to the session's own handlers
-	// before they could pop their arguments.
+	// before they could pop their arguments, and, in a handler nested in
+	// another of the session's, invokeState before it could give the
+	// outer one its record back.
 	ch.args.popTo(argTop)
 	dest.runEvent, dest.runType = prevE, prevT
+	if nested && dest.runRec.Load() != prevRec {
+		dest.runRec.Store(prevRec)
+	}
 	c.release(dest)
 	if typ&(etCall|etStart|etStop) == 0 {
 		ret = nil

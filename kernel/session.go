@@ -156,9 +156,13 @@ type parSession struct {
 	// DetachMyself; written by the chain that owns the session.
 	runEvent string
 	runType  evType
-	pbox     actor.Mailbox
-	runFn    func()                 // runs pbox; set when it is scheduled
-	hint     atomic.Pointer[worker] // the worker to queue its next run on
+	// The record of the event the session is handling, for the
+	// CALLER_STATE of what it posts and calls: records never change, so
+	// any goroutine may read it (see curRec).
+	runRec atomic.Pointer[curRec]
+	pbox   actor.Mailbox
+	runFn  func()                 // runs pbox; set when it is scheduled
+	hint   atomic.Pointer[worker] // the worker to queue its next run on
 	// The worker running the mailbox: set by that worker before each
 	// run and read only during it (posters move hint, not this).
 	runner *worker

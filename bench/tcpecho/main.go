@@ -4,6 +4,7 @@
 //
 //	tcpecho -mode server-poe -addr 127.0.0.1:7000   # component/tcpserver
 //	POE_KERNEL=parallel tcpecho -mode server-poe ... # the same, Parallel kernel
+//	tcpecho -mode server-wheel -filter stream ...    # no component; a read is one record
 //	tcpecho -mode server-go -addr 127.0.0.1:7001    # goroutine per connection
 //	tcpecho -mode server-hub -addr 127.0.0.1:7002   # readers and one handler goroutine
 //	tcpecho -mode server-hubs -addr 127.0.0.1:7003  # readers and a handler goroutine per core
@@ -18,10 +19,10 @@
 // connections. Its connections are reset at the end (SO_LINGER 0), so
 // that repeated runs leave no TIME_WAIT behind.
 //
-// server-poe pins no kernel mode: like every kernel.New, it follows the
-// environment variable POE_KERNEL (kernel.ModeEnv), POE's order unless it
-// is "parallel". bench/run.sh measures it both ways, unsetting POE_KERNEL
-// for the POE-order row.
+// server-poe and server-wheel pin no kernel mode: like every kernel.New,
+// they follow the environment variable POE_KERNEL (kernel.ModeEnv), POE's
+// order unless it is "parallel". bench/run.sh measures server-poe both
+// ways, unsetting POE_KERNEL for the POE-order row.
 //
 // Servers bind only to loopback addresses and exit by themselves after
 // -life seconds, so that a server the script failed to kill goes away.
@@ -46,7 +47,8 @@ import (
 )
 
 func main() {
-	mode := flag.String("mode", "", "server-poe, server-go, server-hub, server-hubs, client or freeport")
+	mode := flag.String("mode", "", "server-poe, server-wheel, server-go, server-hub, server-hubs, client or freeport")
+	filterName := flag.String("filter", "line", "server-wheel: the filter, line or stream")
 	addr := flag.String("addr", "", "host:port on the loopback interface")
 	clients := flag.Int("clients", 50, "client: concurrent connections")
 	secs := flag.Float64("secs", 3, "client: seconds to send lines for")
@@ -56,19 +58,19 @@ func main() {
 	flag.Parse()
 	loadkit.Run("tcpecho", *cpuprofile, func() error {
 		switch *mode {
-		case "server-poe", "server-go", "server-hub", "server-hubs":
-			return serve(*mode, *addr, time.Duration(*life*float64(time.Second)))
+		case "server-poe", "server-wheel", "server-go", "server-hub", "server-hubs":
+			return serve(*mode, *filterName, *addr, time.Duration(*life*float64(time.Second)))
 		case "client":
 			return client(*addr, *clients, *window, time.Duration(*secs*float64(time.Second)))
 		case "freeport":
 			return loadkit.PrintFreePort()
 		}
-		return fmt.Errorf("unknown -mode %q (want server-poe, server-go, server-hub, server-hubs, client or freeport)", *mode)
+		return fmt.Errorf("unknown -mode %q (want server-poe, server-wheel, server-go, server-hub, server-hubs, client or freeport)", *mode)
 	})
 }
 
 // serve runs one echo server until SIGINT, SIGTERM or the end of its life.
-func serve(mode, addr string, life time.Duration) error {
+func serve(mode, filterName, addr string, life time.Duration) error {
 	ap, err := loadkit.Loopback("addr", addr)
 	if err != nil {
 		return err
@@ -76,6 +78,8 @@ func serve(mode, addr string, life time.Duration) error {
 	switch mode {
 	case "server-poe":
 		err = loadkit.EchoServer("tcpecho", kernel.New(), ap, nil)
+	case "server-wheel":
+		err = wheelServer(ap, filterName)
 	case "server-hub":
 		err = hubServer(ap, 1)
 	case "server-hubs":

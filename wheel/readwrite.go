@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -362,10 +363,21 @@ func NewReadWrite(k *kernel.Kernel, opts ReadWriteOptions) (*ReadWrite, error) {
 	}
 	// A filter that speaks first (a TLS client's hello) is heard now.
 	w.takeOutput(w.inSender)
-	if w.outSender != w.inSender {
+	if !sameValue(w.outSender, w.inSender) {
 		w.takeOutput(w.outSender)
 	}
 	return w, nil
+}
+
+// sameValue says whether a and b are one filter: == where their type
+// allows it. Values of a type == panics on (a struct holding a slice) are
+// taken as two.
+func sameValue(a, b any) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	t := reflect.TypeOf(a)
+	return t == reflect.TypeOf(b) && t.Comparable() && a == b
 }
 
 // ID returns the wheel's unique ID, which its events carry as the last
@@ -591,7 +603,8 @@ func (w *ReadWrite) drain() {
 	for !w.closed.Load() && !w.paused.Load() && !w.inShut {
 		var recs []any
 		var err error
-		if a := w.inAppender; a != nil {
+		a := w.inAppender
+		if a != nil {
 			recs, err = a.AppendOne(w.got[:0])
 		} else {
 			recs, err = w.inF.GetOne()
@@ -621,10 +634,12 @@ func (w *ReadWrite) drain() {
 		for _, r := range recs {
 			w.o.call(w.opts.InputEvent, r, w.idv)
 		}
-		// The slice is ours (GetOne's caller owns it): kept for
-		// the next record, emptied so that it holds none.
-		clear(recs)
-		w.got = recs[:0]
+		if a != nil {
+			// Kept for the next record, emptied so that it
+			// holds none. (Another filter's slice is its own.)
+			clear(recs)
+			w.got = recs[:0]
+		}
 	}
 	if w.endPending != nil && !w.paused.Load() && !w.closed.Load() {
 		n := w.endPending
@@ -726,8 +741,8 @@ func (w *ReadWrite) Put(records ...any) bool {
 	}
 	w.takeOutput(w.outSender)
 	// The records are copied so that the caller's slice does not
-	// escape, and an Appender encodes onto reused space: a Put then
-	// allocates no more than the filter's chunks.
+	// escape, and a Line or Stream encodes onto reused space (see
+	// putAppenderOf): a Put then allocates no more than the chunks.
 	recs := append(w.recs[:0], records...)
 	var chunks [][]byte
 	var err error
@@ -1379,7 +1394,7 @@ func (w *ReadWrite) Close() error {
 		w.wwg.Wait()
 	}
 	closeFilter(w.inF)
-	if w.outF != w.inF {
+	if !sameValue(w.outF, w.inF) {
 		closeFilter(w.outF)
 	}
 	w.mu.Lock()

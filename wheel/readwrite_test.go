@@ -782,6 +782,54 @@ func TestReadWriteEmbeddedFilter(t *testing.T) {
 	client.Close()
 }
 
+// ponger is a Line filter that answers every line with the same record,
+// from one slice it keeps: the wheel must leave that slice alone.
+type ponger struct {
+	*filter.Line
+	pong []any
+}
+
+func (p ponger) GetOne() ([]any, error) {
+	recs, err := p.Line.GetOne()
+	if len(recs) > 0 {
+		return p.pong, err
+	}
+	return recs, err
+}
+
+func TestReadWriteFilterKeepsItsSlice(t *testing.T) {
+	server, client := tcpPair(t)
+	deadline(client)
+	r := newRig(t)
+	f := ponger{filter.NewLine(), []any{"PONG"}}
+	n := 0
+	r.rwServer(server, wheel.ReadWriteOptions{Filter: f, FlushedEvent: "flushed"}, kernel.States{
+		"got_input": func(e *kernel.Event) any {
+			rw(e).Put(e.Args[0])
+			n++
+			return nil
+		},
+		"flushed": func(e *kernel.Event) any {
+			if n == 3 {
+				e.Heap.Delete("wheel")
+			}
+			return nil
+		},
+	})
+	if _, err := client.Write([]byte("a\nb\nc\n")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(client)
+	if want := "PONG\r\nPONG\r\nPONG\r\n"; err != nil || string(got) != want {
+		t.Errorf("peer read %q, %v; want %q", got, err, want)
+	}
+	if f.pong[0] != "PONG" {
+		t.Errorf("the filter's slice holds %v after the wheel used it, want PONG", f.pong[0])
+	}
+	r.wait()
+	client.Close()
+}
+
 func TestReadWriteOptionErrors(t *testing.T) {
 	c1, c2 := net.Pipe()
 	defer c1.Close()

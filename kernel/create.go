@@ -326,8 +326,9 @@ func (k *Kernel) Linger(h io.Closer) bool {
 	return true
 }
 
-// Unlinger forgets h, given to Linger, once it has ended by itself. Any
-// goroutine may call it.
+// Unlinger forgets h, given to Linger, once it has ended by itself; h is
+// found with ==, so its type must be comparable. Any goroutine may call
+// it.
 func (k *Kernel) Unlinger(h io.Closer) {
 	c := k.c
 	c.smu.Lock()

@@ -584,6 +584,10 @@ func (c *core) invokeState(view *Kernel, dest, src *Session, name string, typ ev
 			ev, rec = &c.startEvs[c.startDepth], &curRec{s: dest, state: active, typ: typ}
 			c.startDepth++
 			started = true
+		} else if c.parallel {
+			// The session keeps its record after the handler (see
+			// below): alone, so that it keeps no Event alive.
+			ev, rec = new(Event), &curRec{s: dest, state: active, typ: typ}
 		} else {
 			b := &evBox{rec: curRec{s: dest, state: active, typ: typ}}
 			ev, rec = &b.ev, &b.rec
@@ -722,7 +726,7 @@ func poisonEvent(ev *Event) {
 func (c *core) callerState(src *Session) string {
 	if c.parallel {
 		if src.parSession == nil || src.owner.Load() == nil {
-			return "" // the kernel's session, or one not running
+			return "" // not running
 		}
 		if r := src.runRec.Load(); r != nil {
 			return r.state

@@ -54,10 +54,11 @@
 // a handler (session.Options.Kernel) gets that handler's session as its
 // parent. Session IDs are assigned in creation order; RunOneTimeslice does
 // nothing. Event.CallerState is the state the sender was handling when it
-// posted or called, as in POE; for a post from another goroutine on the
-// sender's behalf (a wheel's reader), it is whatever state the sender is
-// handling at that moment, or "". A session that nothing holds is collected once no handler runs
-// in it: the sweep decides holding the session's execution lock.
+// posted or called, as in POE; a post from another goroutine on the
+// sender's behalf (a wheel's reader) gets a state the sender is handling
+// about then (possibly the one before), or "". A session that nothing
+// holds is collected once no handler runs in it: the sweep decides
+// holding the session's execution lock.
 //
 // The environment variable POE_KERNEL=parallel (ModeEnv) makes New build
 // Parallel kernels unless their options say Serial, so that a program or

@@ -319,6 +319,10 @@ func (c *core) runParallel() error {
 	go c.timerLoop()
 	c.testIdleParallel()
 	<-done
+	// What lingers ends while the workers still run: a child's exit
+	// is posted to the kernel's session, which must not be left queued
+	// on a stopped pool.
+	c.endLingering()
 	close(p.quit)
 	c.qmu.Lock()
 	if c.sleeping {

@@ -227,8 +227,9 @@ func (o RunOptions) argv() []string {
 //     the child: SIGTERM, then SIGKILL if it has not exited after two
 //     seconds; POE leaves the child running. Close does not wait for the
 //     child, so the loop goes on meanwhile, but Kernel.Run waits for it
-//     before it returns. The exit still reaches SigChild watchers, if
-//     their session lives.
+//     before it returns (outside Run, as under RunOneTimeslice, Close
+//     waits). The exit still reaches SigChild watchers, if their session
+//     lives.
 type Run struct {
 	id   int
 	p    pump
@@ -241,7 +242,8 @@ type Run struct {
 	stdinFilter    filter.Filter
 	active         int // output handles with an event and not at their end
 
-	waitDone chan struct{} // closed when the child has been reaped
+	waitDone chan struct{}              // closed when the child has been reaped
+	kill     atomic.Pointer[time.Timer] // Close's SIGKILL, stopped by the reaper
 }
 
 // runLinger is a closed wheel's child that has not exited yet, given to
@@ -463,7 +465,8 @@ func (w *Run) spawn() (err error) {
 }
 
 // reaper waits for the child and reports its exit to the kernel. Close
-// waits for it through waitDone, after making sure the child ends.
+// (or, once it has returned, Kernel.Run through runLinger) waits for it
+// through waitDone.
 func (w *Run) reaper() {
 	_ = w.cmd.Wait()
 	status := -1 // Perl's $? when there is no child to wait for
@@ -472,6 +475,9 @@ func (w *Run) reaper() {
 	}
 	_ = w.p.k.ChildExit(w.pid, status)
 	close(w.waitDone)
+	if t := w.kill.Load(); t != nil {
+		t.Stop() // (one set after this load fires and finds the child reaped)
+	}
 	w.p.k.Unlinger(runLinger{w})
 }
 
@@ -841,9 +847,9 @@ func (w *Run) unblock() {
 		return
 	}
 	_ = w.cmd.Process.Signal(syscall.SIGTERM)
-	time.AfterFunc(runKillGrace, func() {
+	w.kill.Store(time.AfterFunc(runKillGrace, func() {
 		if !w.reaped() {
 			_ = w.cmd.Process.Signal(syscall.SIGKILL)
 		}
-	})
+	}))
 }

@@ -737,6 +737,57 @@ func TestRunCloseLingers(t *testing.T) {
 	}
 }
 
+// TestRunLingerThenRunAgain: a child that takes a moment to end on
+// SIGTERM lingers after Close, and its exit is posted while Run waits for
+// it; the same kernel must then run again, in both modes.
+func TestRunLingerThenRunAgain(t *testing.T) {
+	for _, mode := range []struct {
+		name string
+		opt  kernel.Option
+	}{{"POE order", kernel.Serial()}, {"Parallel", kernel.Parallel()}} {
+		t.Run(mode.name, func(t *testing.T) {
+			k := kernel.New(mode.opt)
+			_, err := session.Create(session.Options{Kernel: k, InlineStates: kernel.States{
+				"_start": func(e *kernel.Event) any {
+					w, err := wheel.NewRun(e.Kernel, opts(`trap 'sleep 0.1; exit 0' TERM; echo ready; while :; do sleep 0.05; done`))
+					if err != nil {
+						t.Errorf("NewRun: %v", err)
+						return nil
+					}
+					e.Heap["w"] = w
+					return nil
+				},
+				"out": func(e *kernel.Event) any { e.Heap.Delete("w"); return nil },
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := k.Run(); err != nil {
+				t.Fatal(err)
+			}
+			ran := false
+			_, err = session.Create(session.Options{Kernel: k, InlineStates: kernel.States{
+				"_start": func(e *kernel.Event) any { e.Kernel.Yield("again"); return nil },
+				"again":  func(e *kernel.Event) any { ran = true; return nil },
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- k.Run() }()
+			select {
+			case err := <-done:
+				if err != nil || !ran {
+					t.Errorf("second Run = %v, its event ran: %v", err, ran)
+				}
+			case <-time.After(watchdog):
+				k.Outside().Stop()
+				t.Fatal("the second Run did not return")
+			}
+		})
+	}
+}
+
 // TestRunCloseInHandler closes the wheel from its own StdoutEvent: no
 // record or internal event may follow, not even to _default.
 func TestRunCloseInHandler(t *testing.T) {

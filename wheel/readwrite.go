@@ -165,9 +165,9 @@ type ReadWrite struct {
 	idv         any // id as an event argument, boxed once
 	inF, outF   filter.Filter
 	inSender    filter.Sender // inF as a Sender, or nil
-	inAppender  oneAppender   // inF when it parses onto a slice, or nil
+	inAppender  appender      // inF when it parses onto a slice, or nil
 	outSender   filter.Sender
-	outAppender putAppender // outF when it encodes onto a slice, or nil
+	outAppender appender // outF when it encodes onto a slice, or nil
 	draining    bool
 	dirty       bool // in the session's flush list
 	flushPosted bool // flushNote is queued
@@ -521,32 +521,19 @@ func (w *ReadWrite) readRaw(c *rwChunk) (int, error) {
 	return n, nil
 }
 
-// oneAppender and putAppender are filters whose GetOne and Put can
-// append to a slice (see filter.Line.AppendOne and AppendPut), which
-// spares the wheel a slice per record.
-type oneAppender interface {
+// appender is a filter whose GetOne and Put can append to a slice (see
+// filter.Line.AppendOne and AppendPut), which spares the wheel a slice per
+// record.
+type appender interface {
 	AppendOne(dst []any) ([]any, error)
-}
-
-type putAppender interface {
 	AppendPut(dst [][]byte, records []any) ([][]byte, error)
 }
 
-// appenderOf and putAppenderOf return f when it is one of the filters
-// known to append. The type must match exactly: a filter that embeds a
-// Line to override its GetOne or Put has Line's AppendOne and AppendPut
-// too, which would bypass the override.
-func appenderOf(f filter.Filter) oneAppender {
-	switch f := f.(type) {
-	case *filter.Line:
-		return f
-	case *filter.Stream:
-		return f
-	}
-	return nil
-}
-
-func putAppenderOf(f filter.Filter) putAppender {
+// appenderOf returns f when it is one of the filters known to append. The
+// type must match exactly: a filter that embeds a Line to override its
+// GetOne or Put has Line's AppendOne and AppendPut too, which would
+// bypass the override.
+func appenderOf(f filter.Filter) appender {
 	switch f := f.(type) {
 	case *filter.Line:
 		return f
@@ -742,7 +729,7 @@ func (w *ReadWrite) Put(records ...any) bool {
 	w.takeOutput(w.outSender)
 	// The records are copied so that the caller's slice does not
 	// escape, and a Line or Stream encodes onto reused space (see
-	// putAppenderOf): a Put then allocates no more than the chunks.
+	// appenderOf): a Put then allocates no more than the chunks.
 	recs := append(w.recs[:0], records...)
 	var chunks [][]byte
 	var err error
@@ -1213,7 +1200,7 @@ func (w *ReadWrite) SetOutputFilter(f filter.Filter) {
 func (w *ReadWrite) setOutput(f filter.Filter) {
 	w.outF = f
 	w.outSender, _ = f.(filter.Sender)
-	w.outAppender = putAppenderOf(f)
+	w.outAppender = appenderOf(f)
 }
 
 // Event changes the events the wheel emits, as POE's event method: pairs

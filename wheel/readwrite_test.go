@@ -694,37 +694,47 @@ func (s *sayer) TakeOutput() [][]byte {
 
 func (s *sayer) Close() error { s.closed++; return nil }
 
-func TestReadWriteSenderAndCloser(t *testing.T) {
+// echoThrough runs an echo over filter f: the peer writes input, the
+// wheel puts back each record it gets, and closes once n records have been
+// echoed and flushed. It returns what the peer read.
+func echoThrough(t *testing.T, f filter.Filter, input string, n int) string {
+	t.Helper()
 	server, client := tcpPair(t)
+	defer client.Close()
 	deadline(client)
-	f := newSayer()
 	r := newRig(t)
+	echoed := 0
 	r.rwServer(server, wheel.ReadWriteOptions{Filter: f, FlushedEvent: "flushed"}, kernel.States{
 		"got_input": func(e *kernel.Event) any {
-			rw(e).Put("echo " + e.Args[0].(string))
-			if e.Args[0] == "two" {
-				e.Heap["done"] = true
-			}
+			rw(e).Put(e.Args[0])
+			echoed++
 			return nil
 		},
 		"flushed": func(e *kernel.Event) any {
-			if e.Heap["done"] == true {
+			if echoed == n {
 				e.Heap.Delete("wheel")
 			}
 			return nil
 		},
 	})
-	go func() { _, _ = client.Write([]byte("one\ntwo\n")) }()
+	go func() { _, _ = client.Write([]byte(input)) }()
 	got, err := io.ReadAll(client)
-	want := "HELLO\r\nack\r\necho one\r\nack\r\necho two\r\n"
-	if err != nil || string(got) != want {
-		t.Errorf("peer read %q, %v; want %q", got, err, want)
+	if err != nil {
+		t.Errorf("peer read %q, %v", got, err)
 	}
 	r.wait()
+	return string(got)
+}
+
+func TestReadWriteSenderAndCloser(t *testing.T) {
+	f := newSayer()
+	got := echoThrough(t, f, "one\ntwo\n", 2)
+	if want := "HELLO\r\nack\r\none\r\nack\r\ntwo\r\n"; got != want {
+		t.Errorf("peer read %q, want %q", got, want)
+	}
 	if f.closed != 1 {
 		t.Errorf("filter closed %d times, want 1", f.closed)
 	}
-	client.Close()
 }
 
 // shouter is a Line filter that overrides both halves, as a port of a POE
@@ -753,33 +763,9 @@ func (s shouter) Put(records []any) ([][]byte, error) {
 // TestReadWriteEmbeddedFilter checks that the wheel calls the GetOne and
 // Put a filter declares, not the faster ones of a Line it embeds.
 func TestReadWriteEmbeddedFilter(t *testing.T) {
-	server, client := tcpPair(t)
-	deadline(client)
-	r := newRig(t)
-	r.rwServer(server, wheel.ReadWriteOptions{Filter: shouter{filter.NewLine()}, FlushedEvent: "flushed"}, kernel.States{
-		"got_input": func(e *kernel.Event) any {
-			rw(e).Put(e.Args[0])
-			if e.Args[0] == "owt" {
-				e.Heap["done"] = true
-			}
-			return nil
-		},
-		"flushed": func(e *kernel.Event) any {
-			if e.Heap["done"] == true {
-				e.Heap.Delete("wheel")
-			}
-			return nil
-		},
-	})
-	if _, err := client.Write([]byte("one\ntwo\n")); err != nil {
-		t.Fatal(err)
+	if got, want := echoThrough(t, shouter{filter.NewLine()}, "one\ntwo\n", 2), "ENO\r\nOWT\r\n"; got != want {
+		t.Errorf("peer read %q, want %q", got, want)
 	}
-	got, err := io.ReadAll(client)
-	if want := "ENO\r\nOWT\r\n"; err != nil || string(got) != want {
-		t.Errorf("peer read %q, %v; want %q", got, err, want)
-	}
-	r.wait()
-	client.Close()
 }
 
 // ponger is a Line filter that answers every line with the same record,
@@ -798,36 +784,13 @@ func (p ponger) GetOne() ([]any, error) {
 }
 
 func TestReadWriteFilterKeepsItsSlice(t *testing.T) {
-	server, client := tcpPair(t)
-	deadline(client)
-	r := newRig(t)
 	f := ponger{filter.NewLine(), []any{"PONG"}}
-	n := 0
-	r.rwServer(server, wheel.ReadWriteOptions{Filter: f, FlushedEvent: "flushed"}, kernel.States{
-		"got_input": func(e *kernel.Event) any {
-			rw(e).Put(e.Args[0])
-			n++
-			return nil
-		},
-		"flushed": func(e *kernel.Event) any {
-			if n == 3 {
-				e.Heap.Delete("wheel")
-			}
-			return nil
-		},
-	})
-	if _, err := client.Write([]byte("a\nb\nc\n")); err != nil {
-		t.Fatal(err)
-	}
-	got, err := io.ReadAll(client)
-	if want := "PONG\r\nPONG\r\nPONG\r\n"; err != nil || string(got) != want {
-		t.Errorf("peer read %q, %v; want %q", got, err, want)
+	if got, want := echoThrough(t, f, "a\nb\nc\n", 3), "PONG\r\nPONG\r\nPONG\r\n"; got != want {
+		t.Errorf("peer read %q, want %q", got, want)
 	}
 	if f.pong[0] != "PONG" {
 		t.Errorf("the filter's slice holds %v after the wheel used it, want PONG", f.pong[0])
 	}
-	r.wait()
-	client.Close()
 }
 
 func TestReadWriteOptionErrors(t *testing.T) {

@@ -16,7 +16,9 @@
 //	go test ./conformance/ -run TestConformance -update
 //
 // POE_CONFORMANCE_PARALLEL=1 runs the Go side of the cases that are marked
-// parallel-safe with poeconf -parallel, on kernel.New(kernel.Parallel()).
+// parallel-safe with poeconf -parallel, on kernel.New(kernel.Parallel());
+// those marked for their lines only (poeconf -list says "parallel-lines")
+// are compared with Perl's output as a set of lines.
 //
 // # Cases
 //

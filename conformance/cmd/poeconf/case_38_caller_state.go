@@ -7,7 +7,7 @@ import (
 	"github.com/seed02617006/poe/session"
 )
 
-func init() { register("38_caller_state", false, callerState) }
+func init() { registerLines("38_caller_state", callerState) }
 
 // callerState ports cases/38_caller_state/prog.pl.
 func callerState() {

@@ -9,7 +9,9 @@
 //
 // With -parallel, a case that is marked parallel-safe (its output does not
 // depend on how sessions interleave) runs on kernel.New(kernel.Parallel());
-// other cases run on the POE-faithful default kernel as usual.
+// so does one marked for its lines (each line is Perl's, though sessions
+// may print them in another order); other cases run on the POE-faithful
+// default kernel as usual.
 package main
 
 import (
@@ -26,8 +28,10 @@ type conformanceCase struct {
 	run func()
 	// parallelSafe is true when the case's output does not depend on
 	// the interleaving of different sessions, so that it must print the
-	// same lines under kernel.Parallel().
+	// same lines under kernel.Parallel(); lines, when only the order of
+	// its lines does, so that it must print the same lines in some order.
 	parallelSafe bool
+	lines        bool
 }
 
 var cases = map[string]conformanceCase{}
@@ -40,6 +44,15 @@ func register(name string, parallelSafe bool, run func()) {
 	cases[name] = conformanceCase{run: run, parallelSafe: parallelSafe}
 }
 
+// registerLines adds a case whose lines each hold under kernel.Parallel(),
+// though its sessions may print them in another order.
+func registerLines(name string, run func()) {
+	register(name, true, run)
+	c := cases[name]
+	c.lines = true
+	cases[name] = c
+}
+
 // poeKernel is the ported programs' $poe_kernel: kernel.Default(), or a
 // parallel kernel under -parallel for cases that opt in. Top-level code
 // creates its sessions in it and runs it; handlers use e.Kernel.
@@ -47,7 +60,7 @@ var poeKernel *kernel.Kernel
 
 func main() {
 	parallel := flag.Bool("parallel", false, "run parallel-safe cases on kernel.New(kernel.Parallel())")
-	list := flag.Bool("list", false, "list the cases, one per line: NAME and, for parallel-safe cases, \"parallel\"")
+	list := flag.Bool("list", false, "list the cases, one per line: NAME and, for parallel-safe cases, \"parallel\" or, when only their lines are, \"parallel-lines\"")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: poeconf [-parallel] NAME | poeconf -list\n")
 		flag.PrintDefaults()
@@ -60,9 +73,12 @@ func main() {
 		}
 		sort.Strings(names)
 		for _, name := range names {
-			if cases[name].parallelSafe {
+			switch c := cases[name]; {
+			case c.lines:
+				fmt.Println(name, "parallel-lines")
+			case c.parallelSafe:
 				fmt.Println(name, "parallel")
-			} else {
+			default:
 				fmt.Println(name)
 			}
 		}

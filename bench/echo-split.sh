@@ -35,7 +35,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		pids=("$pid")
 		sleep 0.3
 		read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$pid/stat")
-		line=$("$tmp/tcpecho" -mode client -addr "127.0.0.1:$port" -clients 50 -window 4 -secs "$SECS" | tail -1)
+		line=$(timeout $((SECS + 40)) "$tmp/tcpecho" -mode client -addr "127.0.0.1:$port" -clients 50 -window 4 -secs "$SECS" | tail -1)
 		read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$pid/stat")
 		stop_servers
 		lines=$(field "$line" lines)
